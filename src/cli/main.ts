@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// openclaw-lite CLI. Subcommand modules are imported lazily so `openclaw nodes list` loads only what it uses.
+import { Command, Option } from "commander";
+import { LITE_VERSION } from "../protocol/codes.js";
+import { handleError } from "./errors.js";
+
+const program = new Command();
+program.name("openclaw").description("openclaw-lite: OpenClaw-compatible node host, gateway and operator CLI").version(LITE_VERSION).showHelpAfterError();
+
+let jsonMode = false;
+function run<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
+  return async (...args: A) => {
+    const cmd = args[args.length - 1] as Command;
+    jsonMode = Boolean((cmd.opts() as { json?: boolean }).json);
+    try {
+      const code = await fn(...args);
+      process.exitCode = typeof code === "number" ? code : 0;
+    } catch (err) {
+      process.exitCode = handleError(err, jsonMode);
+    }
+  };
+}
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:18789, or OPENCLAW_GATEWAY_URL)")
+    .option("--token <token>", "gateway token (prefer OPENCLAW_GATEWAY_TOKEN: argv is visible to other users)")
+    .option("--password <password>", "gateway password (prefer OPENCLAW_GATEWAY_PASSWORD)")
+    .option("--timeout <ms>", "how long to wait for the gateway")
+    .option("--json", "print one JSON document on stdout");
+}
+
+// ---- gateway ---------------------------------------------------------------------------------
+const gateway = program.command("gateway").description("run the gateway (the control plane nodes connect to)");
+gateway
+  .command("run")
+  .description("run a gateway in the foreground")
+  .option("--port <port>", "port to listen on (default 18789, or gateway.port)")
+  .option("--bind <addr>", "loopback (default), lan, or an IP address to bind")
+  .option("--token <token>", "shared token (or OPENCLAW_GATEWAY_TOKEN / gateway.auth.token; generated if none)")
+  .option("--password <password>", "shared password instead of a token (or OPENCLAW_GATEWAY_PASSWORD)")
+  .addOption(new Option("--auth <mode>", "auth mode").choices(["token", "password", "none"]))
+  .addOption(new Option("--tick-interval <ms>").hideHelp())
+  .action(run(async (flags) => (await import("./commands/gateway.js")).gatewayRun(flags)));
+
+// ---- node ------------------------------------------------------------------------------------
+const node = program.command("node").description("run this machine as a node host");
+node
+  .command("run")
+  .description("connect to a gateway and execute commands it routes here (under local exec approvals)")
+  .option("--host <host>", "gateway host (default: saved in node.json, else 127.0.0.1)")
+  .option("--port <port>", "gateway port (default: saved, else 18789)")
+  .option("--tls", "use wss:// (not implemented yet)")
+  .option("--tls-fingerprint <sha256>", "pin the gateway certificate (not implemented yet)")
+  .option("--node-id <id>", "override the node instance id (clears the stored pairing token)")
+  .option("--display-name <name>", "name shown to operators (default: saved, else the host name)")
+  .option("--pair <code>", "one-time join code from `openclaw nodes join-code` (pairs without a manual approval)")
+  .action(run(async (flags) => (await import("./commands/node.js")).nodeRun(flags)));
+node
+  .command("identity")
+  .description("print this node's device id and public key")
+  .option("--json", "print JSON")
+  .action(run(async (flags) => (await import("./commands/node.js")).nodeIdentity(flags)));
+
+// ---- nodes -----------------------------------------------------------------------------------
+const nodes = program.command("nodes").description("operate the nodes of a gateway");
+const lazyNodes = () => import("./commands/nodes.js");
+connectionOptions(nodes.command("list").description("list paired and connected nodes")).action(run(async (f) => (await lazyNodes()).nodesList(f)));
+connectionOptions(nodes.command("status").description("gateway summary, nodes and pending approvals")).action(run(async (f) => (await lazyNodes()).nodesStatus(f)));
+connectionOptions(nodes.command("describe").description("details of one node").requiredOption("--node <node>", "id, display name, IP or unique id prefix")).action(
+  run(async (f) => (await lazyNodes()).nodesDescribe(f)),
+);
+connectionOptions(nodes.command("pending").description("node pairing and command approvals waiting for an operator")).action(run(async (f) => (await lazyNodes()).nodesPending(f)));
+connectionOptions(nodes.command("approve").description("approve a pending node request").argument("<requestId>")).action(
+  run(async (requestId: string, f) => (await lazyNodes()).nodesApprove({ ...f, requestId })),
+);
+connectionOptions(nodes.command("reject").description("reject a pending node request").argument("<requestId>")).action(
+  run(async (requestId: string, f) => (await lazyNodes()).nodesReject({ ...f, requestId })),
+);
+connectionOptions(nodes.command("join-code").description("mint a one-time join code (10 minutes, single use) for `node run --pair`").option("--public-url <url>", "gateway URL the node should dial")).action(
+  run(async (f) => (await lazyNodes()).nodesJoinCode(f)),
+);
+connectionOptions(
+  nodes
+    .command("invoke")
+    .description("invoke any node command with JSON params")
+    .requiredOption("--node <node>", "id, display name, IP or unique id prefix")
+    .requiredOption("--command <command>", "e.g. system.which")
+    .option("--params <json>", "command params as JSON")
+    .option("--invoke-timeout <ms>", "gateway-side deadline for the node's answer (default 30000)")
+    .option("--idempotency-key <key>", "idempotency key (default: random)"),
+).action(run(async (f) => (await lazyNodes()).nodesInvoke(f)));
+connectionOptions(
+  nodes
+    .command("run")
+    .description("run a command on a node: openclaw nodes run --node <node> -- <argv…>")
+    .requiredOption("--node <node>", "id, display name, IP or unique id prefix")
+    .option("--cwd <dir>", "working directory on the node")
+    .option("--env <KEY=VALUE...>", "environment overrides (PATH, LD_*, … are refused)")
+    .option("--command-timeout <ms>", "kill the command (and its children) after this long")
+    .option("--raw <shell>", "run a shell string with /bin/sh -c instead of an argv")
+    .option("--agent <id>", "exec-approvals agent id (default main)")
+    .argument("[argv...]", "the command and its arguments (after --)"),
+).action(run(async (argv: string[], f) => (await lazyNodes()).nodesRun(f, argv)));
+
+// ---- devices ---------------------------------------------------------------------------------
+const devices = program.command("devices").description("paired devices (nodes and operator clients) of a gateway");
+const lazyDevices = () => import("./commands/devices.js");
+connectionOptions(devices.command("list").description("pending and paired devices")).action(run(async (f) => (await lazyDevices()).devicesList(f)));
+connectionOptions(devices.command("approve").description("approve a pending device request").argument("<requestId>")).action(
+  run(async (requestId: string, f) => (await lazyDevices()).devicesApprove({ ...f, requestId })),
+);
+connectionOptions(devices.command("reject").description("reject a pending device request").argument("<requestId>")).action(
+  run(async (requestId: string, f) => (await lazyDevices()).devicesReject({ ...f, requestId })),
+);
+connectionOptions(devices.command("remove").description("unpair a device (it is disconnected)").argument("<deviceId>")).action(
+  run(async (deviceId: string, f) => (await lazyDevices()).devicesRemove({ ...f, deviceId })),
+);
+
+// ---- demo ------------------------------------------------------------------------------------
+program
+  .command("demo")
+  .description("local gateway + node host, paired, with state in ./.demo (what `npm start` runs)")
+  .option("--port <port>", "gateway port (default 18789)")
+  .option("--dir <dir>", "state folder (default .demo in the repository)")
+  .action(run(async (f) => (await import("./commands/demo.js")).demo(f)));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.exitCode = handleError(err, jsonMode);
+});

@@ -1,0 +1,274 @@
+// The node host: identity + node.json + gateway client + command dispatch.
+import { cpus, freemem, loadavg, totalmem, platform as osPlatform } from "node:os";
+import { LIMITS } from "../protocol/codes.js";
+import { NodeInvokeRequestSchema } from "../protocol/methods.js";
+import { validate } from "../protocol/validate.js";
+import { createLogger, redact, type Logger } from "../shared/log.js";
+import { handleExecApprovalsGet, handleExecApprovalsSet, handleSystemRun, handleSystemWhich, type CommandContext, type CommandOutcome } from "./exec/handlers.js";
+import { killAllRunning } from "./exec/run-process.js";
+import { GatewayClient } from "./gateway-client.js";
+import { loadOrCreateIdentity } from "./identity.js";
+import { readNodeConfig, resolveNodeConfig, writeNodeConfig, type NodeConfig, type RunOverrides } from "./node-config.js";
+
+type Handler = (params: unknown, ctx: CommandContext) => Promise<CommandOutcome>;
+
+const HANDLERS: Record<string, Handler> = {
+  "system.run": handleSystemRun,
+  "system.which": handleSystemWhich,
+  "system.execApprovals.get": handleExecApprovalsGet,
+  "system.execApprovals.set": handleExecApprovalsSet,
+};
+
+export const NODE_CAPS = ["system"];
+export const NODE_COMMANDS = Object.keys(HANDLERS).sort();
+
+export interface NodeHostOptions extends RunOverrides {
+  stateDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Join code (base64url JSON {url, bootstrapToken, expiresAtMs}) or its oc-pair:// link. */
+  pair?: string;
+  log?: Logger;
+  onFatal?(message: string): void;
+  reconnect?: { initialMs: number; maxMs: number };
+  pairingRetry?: { initialMs: number; maxMs: number };
+}
+
+export interface JoinCode {
+  url: string;
+  bootstrapToken: string;
+  expiresAtMs?: number;
+}
+
+export function decodeJoinCode(code: string): JoinCode {
+  const text = code.trim().replace(/^oc-pair:\/\//, "");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    throw new Error("the join code is not valid (expected the code printed by `openclaw nodes join-code`)");
+  }
+  const p = parsed as Partial<JoinCode>;
+  if (!p || typeof p.url !== "string" || typeof p.bootstrapToken !== "string") {
+    throw new Error("the join code is not valid (it has no gateway url or token)");
+  }
+  if (typeof p.expiresAtMs === "number" && p.expiresAtMs < Date.now()) {
+    throw new Error("the join code has expired (codes live 10 minutes); mint a new one with `openclaw nodes join-code`");
+  }
+  return { url: p.url, bootstrapToken: p.bootstrapToken, ...(typeof p.expiresAtMs === "number" ? { expiresAtMs: p.expiresAtMs } : {}) };
+}
+
+function nodePlatform(): { platform: string; deviceFamily: string } {
+  switch (osPlatform()) {
+    case "darwin":
+      return { platform: "macos", deviceFamily: "Mac" };
+    case "win32":
+      return { platform: "windows", deviceFamily: "Windows" };
+    default:
+      return { platform: "linux", deviceFamily: "Linux" };
+  }
+}
+
+export function gatewayUrl(cfg: NodeConfig): string {
+  const host = cfg.gateway.host.includes(":") && !cfg.gateway.host.startsWith("[") ? `[${cfg.gateway.host}]` : cfg.gateway.host;
+  return `${cfg.gateway.tls ? "wss" : "ws"}://${host}:${cfg.gateway.port}`;
+}
+
+export class NodeHost {
+  readonly config: NodeConfig;
+  readonly deviceId: string;
+  private readonly client: GatewayClient;
+  private readonly log: Logger;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly inflight = new Map<string, AbortController>();
+  private statsTimer: NodeJS.Timeout | undefined;
+  private connectedWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: NodeHostOptions) {
+    this.env = opts.env ?? process.env;
+    this.log = opts.log ?? createLogger("[node]");
+    const join = opts.pair ? decodeJoinCode(opts.pair) : undefined;
+    const overrides: RunOverrides = { ...opts };
+    if (join) {
+      const u = new URL(join.url);
+      overrides.host ??= u.hostname.replace(/^\[|\]$/g, "");
+      overrides.port ??= Number(u.port || (u.protocol === "wss:" ? 443 : 80));
+      overrides.tls ??= u.protocol === "wss:";
+    }
+    const saved = readNodeConfig(opts.stateDir);
+    this.config = resolveNodeConfig(saved, overrides);
+    const { identity, created } = loadOrCreateIdentity(opts.stateDir);
+    if (created) this.log.info(`created device identity ${identity.deviceId}`);
+    this.deviceId = identity.deviceId;
+    writeNodeConfig(opts.stateDir, this.config);
+
+    const token = this.env.OPENCLAW_GATEWAY_TOKEN?.trim() || undefined;
+    const password = this.env.OPENCLAW_GATEWAY_PASSWORD?.trim() || undefined;
+    redact(token);
+    redact(password);
+    redact(this.config.token);
+    redact(join?.bootstrapToken);
+    const { platform, deviceFamily } = nodePlatform();
+    this.client = new GatewayClient({
+      url: gatewayUrl(this.config),
+      identity,
+      client: { displayName: this.config.displayName, instanceId: this.config.nodeId, platform, deviceFamily },
+      caps: NODE_CAPS,
+      commands: NODE_COMMANDS,
+      pathEnv: this.env.PATH ?? "",
+      ...(token ? { token } : {}),
+      ...(password ? { password } : {}),
+      ...(join ? { bootstrapToken: join.bootstrapToken } : {}),
+      getDeviceToken: () => this.config.token,
+      setDeviceToken: (t) => {
+        if (t === this.config.token) return;
+        if (t) {
+          redact(t);
+          this.config.token = t;
+        } else delete this.config.token;
+        writeNodeConfig(opts.stateDir, this.config);
+      },
+      log: this.log,
+      onEvent: (event, payload) => this.onEvent(event, payload),
+      onConnected: () => this.onConnected(),
+      onDisconnected: () => this.onDisconnected(),
+      onFatal: (message) => {
+        this.log.error(message);
+        opts.onFatal?.(message);
+      },
+      ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
+      ...(opts.pairingRetry ? { pairingRetry: opts.pairingRetry } : {}),
+    });
+  }
+
+  get url(): string {
+    return gatewayUrl(this.config);
+  }
+
+  get isConnected(): boolean {
+    return this.client.isConnected;
+  }
+
+  start(): void {
+    this.log.info(`node ${this.config.displayName} (${this.deviceId.slice(0, 12)}) connecting to ${this.url}`);
+    this.client.start();
+  }
+
+  /** Resolves once the node is connected (admitted) to the gateway. */
+  waitConnected(): Promise<void> {
+    if (this.client.isConnected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    for (const c of this.inflight.values()) c.abort();
+    killAllRunning();
+    await this.client.stop();
+  }
+
+  private onConnected(): void {
+    this.log.info(`connected to ${this.url} as ${this.config.displayName}`);
+    for (const w of this.connectedWaiters.splice(0)) w();
+    void this.publishStats();
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => void this.publishStats(), 60_000);
+    this.statsTimer.unref();
+  }
+
+  private onDisconnected(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+  }
+
+  private async publishStats(): Promise<void> {
+    const stats = {
+      cpuCount: Math.max(1, cpus().length),
+      loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
+      memoryTotalBytes: totalmem(),
+      memoryFreeBytes: Math.min(freemem(), totalmem()),
+    };
+    try {
+      await this.client.request("node.event", { event: "node.host.stats", payloadJSON: JSON.stringify(stats) });
+    } catch (err) {
+      this.log.debug(`stats publish failed: ${(err as Error).message}`);
+    }
+  }
+
+  private onEvent(event: string, payload: unknown): void {
+    if (event === "node.invoke.request") {
+      void this.onInvoke(payload);
+      return;
+    }
+    if (event === "node.invoke.cancel") {
+      const id = (payload as { invokeId?: unknown } | undefined)?.invokeId;
+      if (typeof id === "string") this.inflight.get(id)?.abort();
+      return;
+    }
+    if (event === "node.pair.resolved") {
+      const d = (payload as { decision?: string } | undefined)?.decision;
+      if (d === "approved") this.log.info("the gateway approved this node's commands");
+    }
+    // tick, shutdown, health and anything else: nothing to do (any frame feeds the tick watchdog)
+  }
+
+  private async onInvoke(payload: unknown): Promise<void> {
+    const v = validate(NodeInvokeRequestSchema, payload);
+    if (!v.ok) {
+      this.log.debug(`ignored a malformed node.invoke.request: ${v.message}`);
+      return;
+    }
+    const req = v.value;
+    const reply = async (outcome: CommandOutcome) => {
+      const params = outcome.ok
+        ? { id: req.id, nodeId: req.nodeId, ok: true, payloadJSON: JSON.stringify(outcome.payload) }
+        : { id: req.id, nodeId: req.nodeId, ok: false, error: outcome.error };
+      try {
+        await this.client.request("node.invoke.result", params);
+      } catch (err) {
+        this.log.warn(`could not deliver the result of ${req.command} (${req.id}): ${(err as Error).message}`);
+      }
+    };
+    let params: unknown;
+    if (typeof req.paramsJSON === "string") {
+      try {
+        params = JSON.parse(req.paramsJSON);
+      } catch (err) {
+        await reply({ ok: false, error: { code: "INVALID_REQUEST", message: `paramsJSON is not valid JSON: ${(err as Error).message}` } });
+        return;
+      }
+    } else if (req.params !== undefined) params = req.params;
+    const handler = HANDLERS[req.command];
+    if (!handler) {
+      await reply({ ok: false, error: { code: "UNAVAILABLE", message: "command not supported" } });
+      return;
+    }
+    if (this.inflight.has(req.id)) return; // a duplicate delivery of an invoke already running
+    const abort = new AbortController();
+    this.inflight.set(req.id, abort);
+    try {
+      const ctx: CommandContext = {
+        stateDir: this.opts.stateDir,
+        hostEnv: this.env,
+        signal: abort.signal,
+        emitEvent: async (ev, p) => {
+          try {
+            await this.client.request("node.event", { event: ev, payloadJSON: JSON.stringify(p) }, LIMITS.defaultInvokeTimeoutMs);
+          } catch (err) {
+            this.log.debug(`event ${ev} not delivered: ${(err as Error).message}`);
+          }
+        },
+      };
+      let outcome: CommandOutcome;
+      try {
+        outcome = await handler(params, ctx);
+      } catch (err) {
+        this.log.error(`${req.command} failed: ${(err as Error).stack ?? String(err)}`);
+        outcome = { ok: false, error: { code: "UNAVAILABLE", message: "node invocation failed" } };
+      }
+      if (abort.signal.aborted && req.command === "system.run") return; // cancelled: the gateway already answered
+      await reply(outcome);
+    } finally {
+      this.inflight.delete(req.id);
+    }
+  }
+}
