@@ -80,9 +80,14 @@ export function negotiateProtocol(params: ConnectParams): number | null {
   return null;
 }
 
+/**
+ * Pinned metadata (protocol.md §5.4; reference `resolvePinnedClientMetadata`): a non-blank platform / deviceFamily on
+ * the paired record must be claimed again, equal after normalisation; a missing claimed value is a change too.
+ * (node-host platform aliases are canonicalised before this, see canonicalNodePlatform.)
+ */
 function metadataMatches(rec: PairedDevice, platform: string, deviceFamily: string | undefined): boolean {
-  const same = (a: string | undefined, b: string | undefined) => normalizeMetadata(a ?? "") === normalizeMetadata(b ?? "");
-  return same(rec.platform, platform) && (rec.deviceFamily === undefined || deviceFamily === undefined || same(rec.deviceFamily, deviceFamily));
+  const pinned = (v: string | undefined, claimed: string | undefined) => normalizeMetadata(v) === "" || normalizeMetadata(v) === normalizeMetadata(claimed);
+  return pinned(rec.platform, platform) && pinned(rec.deviceFamily, deviceFamily);
 }
 
 export function admitConnect(ctx: AdmissionContext): AdmissionResult {
@@ -165,6 +170,26 @@ export function admitConnect(ctx: AdmissionContext): AdmissionResult {
   }
   ctx.limiter.recordSuccess(peer.ip);
 
+  // A local backend (gateway-client/backend on a direct loopback connection) that authenticated with the shared
+  // secret (or auth mode none, or a device token) is not subject to device pairing at all, even with
+  // autoApproveLocal off: hello-ok with the requested scopes and no device token (reference:
+  // shouldSkipLocalBackendSelfPairing; traces/RAW.md "Baselines"). Limited to operators here: a node session needs
+  // a paired record.
+  const localBackend = peer.loopback && params.client.id === "gateway-client" && params.client.mode === "backend";
+  if (localBackend && role === "operator" && (method === "token" || method === "password" || method === "none" || method === "device-token")) {
+    return {
+      ok: true,
+      protocol,
+      role,
+      scopes: [...requestedScopes],
+      method,
+      platform: meta.platform,
+      ...(meta.deviceFamily ? { deviceFamily: meta.deviceFamily } : {}),
+      declaredCommands: [],
+      withheldCommands: [],
+    };
+  }
+
   // Pairing.
   const { commands: declaredCommands, withheld } =
     role === "node" ? approvableCommands(params.commands ?? [], ctx.commandPolicy) : { commands: [], withheld: [] };
@@ -195,11 +220,12 @@ export function admitConnect(ctx: AdmissionContext): AdmissionResult {
   let rec = store.paired.get(device.id);
   let approvedNow: Admitted["approvedNow"];
   let reason: PendingDeviceRequest["reason"] | undefined;
+  // Order as the reference (connect-device-pairing.ts): pinned metadata, then role, then scopes.
   if (!rec || rec.publicKey !== proof.publicKey) reason = "not-paired";
+  else if (!metadataMatches(rec, meta.platform, meta.deviceFamily)) reason = "metadata-upgrade";
   else if (!rec.roles.includes(role)) reason = "role-upgrade";
   else if (role === "operator" && !requestedScopes.every((s) => scopeSatisfied(rec!.scopes, s))) reason = "scope-upgrade";
   else if (role === "node" && requestedScopes.length > 0) reason = "scope-upgrade";
-  else if (!metadataMatches(rec, meta.platform, meta.deviceFamily)) reason = "metadata-upgrade";
 
   if (reason && method === "bootstrap-token") {
     rec = store.approveDevice(requestShape, "bootstrap");

@@ -7,9 +7,20 @@ export interface RateLimitOptions {
   windowMs: number;
   lockoutMs: number;
   exemptLoopback: boolean;
+  /** Exempt loopback: the first failure's answer delay, doubled per failure in the window ... */
+  delayBaseMs: number;
+  /** ... up to this cap. */
+  delayMaxMs: number;
 }
 
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { maxAttempts: 10, windowMs: 60_000, lockoutMs: 300_000, exemptLoopback: true };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
+  maxAttempts: 10,
+  windowMs: 60_000,
+  lockoutMs: 300_000,
+  exemptLoopback: true,
+  delayBaseMs: 250,
+  delayMaxMs: 5000,
+};
 
 export class AuthRateLimiter {
   private readonly failures = new Map<string, number[]>();
@@ -33,7 +44,7 @@ export class AuthRateLimiter {
     const list = (this.failures.get(ip) ?? []).filter((x) => t - x < this.opts.windowMs);
     list.push(t);
     this.failures.set(ip, list);
-    if (loopback && this.opts.exemptLoopback) return Math.min(5000, 250 * 2 ** (list.length - 1));
+    if (loopback && this.opts.exemptLoopback) return Math.min(this.opts.delayMaxMs, this.opts.delayBaseMs * 2 ** (list.length - 1));
     if (list.length >= this.opts.maxAttempts) this.lockedUntil.set(ip, t + this.opts.lockoutMs);
     return 0;
   }

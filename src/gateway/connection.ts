@@ -180,9 +180,16 @@ export class Connection {
         return;
       }
       this.state = "processing";
-      this.host.onConnect(this, req.id, p).catch((err: unknown) => {
-        this.host.log.error(`connect handling failed: ${(err as Error).stack ?? String(err)}`);
-        this.close(CloseCodes.NORMAL, "");
+      // Admission starts on the next macrotask, as in the reference (whose connect handling is asynchronous):
+      // frames that arrive together with / right behind the connect are queued, and a burst of more than 15 of
+      // them trips the pending-frame guard below (traces/RAW.md, raw-flood-preauth-frames). A socket closed in
+      // the meantime is not admitted at all.
+      setImmediate(() => {
+        if (this.state !== "processing") return;
+        this.host.onConnect(this, req.id, p).catch((err: unknown) => {
+          this.host.log.error(`connect handling failed: ${(err as Error).stack ?? String(err)}`);
+          this.close(CloseCodes.NORMAL, "");
+        });
       });
       return;
     }
@@ -190,6 +197,14 @@ export class Connection {
     if (!checked.ok) {
       const id = frame !== null && typeof frame === "object" && typeof (frame as { id?: unknown }).id === "string" ? (frame as { id: string }).id : "invalid";
       this.respond(id, false, { code: "INVALID_REQUEST", message: `invalid request frame: ${checked.message}` });
+      return;
+    }
+    if (checked.value.method === "connect" && this.session?.role === "node") {
+      // The reference authorises a method by role before anything else and `connect` is not a node method, so a
+      // node's second connect gets "unauthorized role: node" (counted by the flood guard), not "connect is only
+      // valid as the first request" (operators) - traces/RAW.md, raw-paired-node-hostile.
+      this.respond(checked.value.id, false, { code: "INVALID_REQUEST", message: "unauthorized role: node" });
+      this.noteUnauthorizedRole();
       return;
     }
     this.host.onRequest(this, checked.value).catch((err: unknown) => {

@@ -189,6 +189,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
       return;
     }
     if (conn.state === "closed") return;
+    if (result.method === "bootstrap-token" && params.auth?.bootstrapToken) this.store.completeBootstrapToken(params.auth.bootstrapToken);
     const role = result.role;
     const session = {
       role,

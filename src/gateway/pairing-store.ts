@@ -95,6 +95,8 @@ export interface BootstrapToken {
   expiresAtMs: number;
   usedAtMs?: number;
   deviceId?: string;
+  /** Set once the bound device was admitted: the code is spent. */
+  completedAtMs?: number;
 }
 
 export function newToken(): string {
@@ -307,6 +309,15 @@ export class PairingStore {
     return safeEqual(tok.token, presented) ? "ok" : "mismatch";
   }
 
+  /** Marks a join code spent after its device was admitted (it cannot re-pair a revoked device). */
+  completeBootstrapToken(token: string): void {
+    const h = hashToken(token);
+    const entry = this.bootstrap.find((b) => safeEqual(b.tokenHash, h));
+    if (!entry || entry.completedAtMs !== undefined) return;
+    entry.completedAtMs = this.now();
+    this.saveBootstrap();
+  }
+
   /** Mints a one-time join code secret; only its hash is stored. */
   mintBootstrapToken(ttlMs: number): { token: string; expiresAtMs: number } {
     this.prune();
@@ -326,7 +337,7 @@ export class PairingStore {
     this.prune();
     const h = hashToken(token);
     const entry = this.bootstrap.find((b) => safeEqual(b.tokenHash, h));
-    if (!entry || entry.expiresAtMs < this.now()) return false;
+    if (!entry || entry.expiresAtMs < this.now() || entry.completedAtMs !== undefined) return false;
     if (entry.deviceId !== undefined && entry.deviceId !== deviceId) return false;
     if (entry.deviceId === undefined) {
       entry.deviceId = deviceId;

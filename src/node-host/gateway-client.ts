@@ -300,6 +300,11 @@ export class GatewayClient {
       if (this.stopped) return;
       if (code === CloseCodes.INVALIDATED && /device removed|revoked|rotated/.test(reason)) {
         this.opts.setDeviceToken(undefined);
+        if (!this.opts.token && !this.opts.password) {
+          this.stopped = true;
+          this.opts.onFatal(`the gateway invalidated this node (${reason}). ${fixHint(D.AUTH_DEVICE_TOKEN_MISMATCH)}`, D.AUTH_DEVICE_TOKEN_MISMATCH);
+          return;
+        }
       }
       const delay = this.nextDelay ?? this.backoff.next();
       if (!wasConnected && this.nextDelay === undefined && this.lastError && this.backoff.attempts <= 1) {
@@ -314,6 +319,8 @@ export class GatewayClient {
 
   private onHello(hello: Record<string, unknown>, protocol: number): void {
     this.connected = true;
+    // a join code is single use: once admitted, only the device token is used
+    delete this.opts.bootstrapToken;
     this.backoff.reset();
     this.pairingBackoff.reset();
     this.announcedRequest = undefined;
