@@ -29,6 +29,13 @@ export interface ConnectionHost {
 
 type State = "handshake" | "processing" | "ready" | "closed";
 
+/**
+ * Close reasons are cut to 120 UTF-8 bytes, as the reference (`CLOSE_REASON_MAX_BYTES = 120` in
+ * src/gateway/server/close-reason.ts; raw-paired-node-role-upgrade shows a pairing reason cut at 120), not at the
+ * 123-byte protocol limit.
+ */
+const CLOSE_REASON_MAX_BYTES = 120;
+
 export class Connection {
   readonly connId = randomUUID();
   readonly nonce = randomUUID();
@@ -93,7 +100,7 @@ export class Connection {
     this.state = "closed";
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     try {
-      this.ws.close(code, truncateCloseReason(reason));
+      this.ws.close(code, truncateCloseReason(reason, CLOSE_REASON_MAX_BYTES));
     } catch {
       this.ws.terminate();
     }

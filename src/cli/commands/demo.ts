@@ -57,6 +57,7 @@ export async function demo(flags: { port?: string; dir?: string }): Promise<void
       `State lives in ${dir} (not ~/.openclaw). In another terminal, from this directory:`,
       "",
       `  export OPENCLAW_STATE_DIR=${gwDir}`,
+      ...(gw.port !== 18789 ? [`  export OPENCLAW_GATEWAY_URL=${gw.url()}`] : []),
       `  ${bin} nodes list`,
       `  ${bin} nodes run --node ${DEMO_NODE} -- uname -a`,
       "",
