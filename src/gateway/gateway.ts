@@ -232,6 +232,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
   private registerNode(conn: Connection, params: ConnectParams, nodeId: string, declaredCommands: string[], platform: string, deviceFamily: string | undefined): void {
     const rec = this.store.paired.get(nodeId)!;
     const declaredCaps = [...new Set(params.caps ?? [])].sort();
+    const allDeclared = [...new Set(params.commands ?? [])].sort();
     const r = reconcileSurface(declaredCaps, declaredCommands, rec.nodeSurface);
     const session: NodeSession = {
       nodeId,
@@ -243,7 +244,8 @@ export class Gateway implements GatewayContext, ConnectionHost {
       remoteIp: conn.peer.ip,
       protocol: params.maxProtocol >= PROTOCOL_VERSION ? PROTOCOL_VERSION : 3,
       declaredCaps,
-      declaredCommands,
+      declaredCommands: allDeclared,
+      approvableCommands: declaredCommands,
       caps: r.effectiveCaps,
       commands: r.effectiveCommands,
       approvalState: r.state,
@@ -296,7 +298,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
     const session = this.nodes.get(nodeId);
     const rec = this.store.paired.get(nodeId);
     if (!session || !rec) return;
-    const r = reconcileSurface(session.declaredCaps, session.declaredCommands, rec.nodeSurface);
+    const r = reconcileSurface(session.declaredCaps, session.approvableCommands, rec.nodeSurface);
     session.caps = r.effectiveCaps;
     session.commands = r.effectiveCommands;
     session.approvalState = r.state;

@@ -14,7 +14,10 @@ export interface NodeSession {
   remoteIp: string;
   protocol: number;
   declaredCaps: string[];
+  /** Everything the node declared (for "does not support" vs "not allowlisted" answers). */
   declaredCommands: string[];
+  /** The declared commands that pass the gateway's allowlist: what approval is about. */
+  approvableCommands: string[];
   caps: string[];
   commands: string[];
   permissions?: Record<string, boolean>;

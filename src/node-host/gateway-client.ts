@@ -293,7 +293,7 @@ export class GatewayClient {
         p.reject(new Error(`gateway closed (${code}): ${reason}`));
         this.pendingRequests.delete(id);
       }
-      if (wasConnected) {
+      if (wasConnected && !this.stopped) {
         this.opts.log.warn(`gateway closed (${code})${reason ? `: ${reason}` : ""}; reconnecting`);
         this.opts.onDisconnected?.({ code, reason });
       }
@@ -357,7 +357,7 @@ export class GatewayClient {
       if (requestId !== this.announcedRequest) {
         this.announcedRequest = requestId;
         log.info(`waiting for approval: ${err.message}`);
-        log.info(`approve on the gateway host with:  openclaw nodes approve ${requestId}`);
+        log.info(`approve it on the gateway host: openclaw nodes approve ${requestId}  (a real OpenClaw gateway: openclaw devices approve ${requestId}, then openclaw nodes approve)`);
         log.info("this node keeps retrying quietly and starts working as soon as it is approved");
       }
       this.nextDelay = this.pairingBackoff.next();

@@ -187,10 +187,17 @@ export class NodeHost {
       memoryTotalBytes: totalmem(),
       memoryFreeBytes: Math.min(freemem(), totalmem()),
     };
-    try {
-      await this.client.request("node.event", { event: "node.host.stats", payloadJSON: JSON.stringify(stats) });
-    } catch (err) {
-      this.log.debug(`stats publish failed: ${(err as Error).message}`);
+    // A gateway may refuse the first publication right after an approval ("pairing changed", retryable);
+    // retry a few times (250 ms doubling) instead of waiting for the next minute.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        await this.client.request("node.event", { event: "node.host.stats", payloadJSON: JSON.stringify(stats) });
+        return;
+      } catch (err) {
+        this.log.debug(`stats publish failed: ${(err as Error).message}`);
+        if (!this.client.isConnected || /unknown method/.test((err as Error).message)) return;
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
     }
   }
 

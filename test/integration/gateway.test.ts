@@ -78,3 +78,23 @@ test("a node that declares a new command gets it only after operator re-approval
     await f.close();
   }
 });
+
+test("a declared command outside the gateway's allowlist is 'not in the allowlist', not 'not supported'", async () => {
+  const f = new Fixture();
+  const mod = await import("../../src/node-host/node-host.js");
+  mod.NODE_COMMANDS.push("dir.list");
+  try {
+    const gw = await f.gateway();
+    const node = await f.pairedNode(gw);
+    const op = await f.operator(gw);
+    await assert.rejects(
+      op.call("node.invoke", { nodeId: node.deviceId, command: "dir.list", idempotencyKey: "k" }),
+      (e: unknown) => e instanceof GatewayError && e.message === 'node command not allowed: "dir.list" is not in the allowlist for platform "linux"' && (e.details as { reason: string }).reason === "command not allowlisted",
+    );
+    const list = await op.call<{ nodes: { approvalState: string }[] }>("node.list", {});
+    assert.equal(list.nodes[0]!.approvalState, "approved", "a withheld command does not leave the node pending forever");
+  } finally {
+    mod.NODE_COMMANDS.pop();
+    await f.close();
+  }
+});

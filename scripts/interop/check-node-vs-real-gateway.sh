@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# check-node-vs-real-gateway.sh — interop check: OUR node host (openclaw-lite) against the REAL OpenClaw
+# gateway (2026.9.6, via ../shared/tools/openclaw-reference.sh), driven by the REAL operator CLI.
+#
+#   scripts/interop/check-node-vs-real-gateway.sh [--no-build] [--keep]
+#
+#   --no-build   do not run `npm run build` first (test whatever is in dist/)
+#   --keep       keep the temp dir (logs, state) after the run; its path is printed either way
+#
+# Env: PORT (default 18852; loopback only), OPENCLAW_REF_SCRIPT (default ../shared/tools/openclaw-reference.sh beside the repo).
+#
+# What it does, all on 127.0.0.1 with fresh temp state dirs:
+#   1. real gateway (autoApproveLocal:false) + our `openclaw node run` (exec policy security=full)
+#   2. real CLI: devices list / devices approve  -> our node must get in WITHOUT a restart
+#   3. real CLI: nodes pending / nodes approve / nodes list -> approved + connected
+#   4. `gateway call node.invoke`: system.which, system.run echo / non-zero exit / command timeout
+#   5. real CLI: approvals get --node / approvals set --node (allowlist) -> allowlist miss and hit,
+#      stale baseHash through `gateway call exec.approvals.node.set`
+#   6. restart our node host (no new approval), restart the real gateway (node reconnects by itself)
+# Prints one PASS/FAIL line per check; exits 1 if any check failed. Every process it started is stopped
+# on exit (also on failure / Ctrl-C): they are found by the OPENCLAW_STATE_DIR in their environment,
+# which points into this run's temp dir (the real gateway forks a spawn-broker into its own session, so
+# killing the process group alone is not enough).
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+REF="${OPENCLAW_REF_SCRIPT:-$REPO/../shared/tools/openclaw-reference.sh}"
+LITE="$REPO/bin/openclaw"
+PORT="${PORT:-18852}"
+TOKEN="test-token"
+URL="ws://127.0.0.1:$PORT"
+BUILD=1
+KEEP=0
+for a in "$@"; do
+  case "$a" in
+    --no-build) BUILD=0 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
+    *) echo "unknown argument: $a" >&2; exit 2 ;;
+  esac
+done
+
+WORK="$(mktemp -d /tmp/oc-interop-node-vs-real-gw.XXXXXX)"
+GW_STATE="$WORK/gw-state"; NODE_STATE="$WORK/node-state"; CLI_STATE="$WORK/cli-state"
+mkdir -p "$GW_STATE" "$NODE_STATE" "$CLI_STATE"
+PASSES=0; FAILS=0
+T_START=$(date +%s)
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+pass() { PASSES=$((PASSES + 1)); printf 'PASS  %s\n' "$*"; }
+fail() { FAILS=$((FAILS + 1)); printf 'FAIL  %s\n' "$*"; }
+# check NAME FILE JS-EXPR: evaluates EXPR with `j` = the JSON in FILE; PASS when truthy.
+check() {
+  local name="$1" file="$2" expr="$3"
+  if jtest "$file" "$expr"; then pass "$name"; else fail "$name"; echo "      expected: $expr"; sed 's/^/      got: /' "$file" | head -40; fi
+}
+# jtest FILE EXPR -> exit 0 when EXPR is truthy for the JSON in FILE (the first JSON value in it).
+jtest() {
+  node -e '
+    const fs = require("fs");
+    const text = fs.readFileSync(process.argv[1], "utf8");
+    let j;
+    try { j = JSON.parse(text); } catch { const m = text.search(/^[\[{]/m); try { j = JSON.parse(text.slice(m)); } catch { process.exit(3); } }
+    let r; try { r = new Function("j", "return (" + process.argv[2] + ");")(j); } catch (e) { console.error(String(e)); process.exit(4); }
+    process.exit(r ? 0 : 1);' "$1" "$2"
+}
+# jget FILE EXPR -> prints the value of EXPR (strings raw, others as JSON).
+jget() {
+  node -e '
+    const fs = require("fs");
+    const text = fs.readFileSync(process.argv[1], "utf8");
+    let j;
+    try { j = JSON.parse(text); } catch { const m = text.search(/^[\[{]/m); try { j = JSON.parse(text.slice(m)); } catch { process.exit(3); } }
+    let r; try { r = new Function("j", "return (" + process.argv[2] + ");")(j); } catch { process.exit(4); }
+    if (r === undefined || r === null) process.exit(1);
+    process.stdout.write(typeof r === "string" ? r : JSON.stringify(r));' "$1" "$2"
+}
+
+# PIDs of every process whose environment has OPENCLAW_STATE_DIR=<dir>.
+state_pids() {
+  local dir="$1" p
+  for p in /proc/[0-9]*; do
+    { tr '\0' '\n' < "$p/environ" | grep -qxF "OPENCLAW_STATE_DIR=$dir"; } 2>/dev/null && echo "${p#/proc/}"
+  done
+}
+# stop_state DIR: SIGTERM everything started with that state dir, SIGKILL what is left after 10 s.
+stop_state() {
+  local dir="$1" pids i
+  pids="$(state_pids "$dir")"
+  [ -z "$pids" ] && return 0
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null
+  for i in $(seq 1 100); do
+    [ -z "$(state_pids "$dir")" ] && return 0
+    sleep 0.1
+  done
+  pids="$(state_pids "$dir")"
+  # shellcheck disable=SC2086
+  [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  sleep 0.2
+  return 0
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_state "$NODE_STATE"
+  stop_state "$GW_STATE"
+  stop_state "$CLI_STATE"
+  local left; left="$(state_pids "$NODE_STATE"; state_pids "$GW_STATE"; state_pids "$CLI_STATE")"
+  [ -n "$left" ] && echo "WARNING: processes still running: $left" >&2
+  if [ "$KEEP" = 1 ]; then echo "logs and state kept in $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+port_open() { node -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1");s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1))' "$1"; }
+# wait_until SECONDS CMD... -> 0 as soon as CMD succeeds, 1 on timeout
+wait_until() {
+  local t="$1"; shift
+  local end=$(( $(date +%s) + t ))
+  while [ "$(date +%s)" -lt "$end" ]; do "$@" && return 0; sleep 0.2; done
+  "$@"
+}
+count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+log_has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
+
+# The real CLI, with its own state/config so it never touches ~/.openclaw.
+ref_cli() {
+  OPENCLAW_STATE_DIR="$CLI_STATE" OPENCLAW_CONFIG_PATH="$WORK/cli.json" OPENCLAW_NO_AUTO_UPDATE=1 \
+    "$REF" "$@" --url "$URL" --token "$TOKEN"
+}
+# out NAME CMD... -> runs CMD, stdout to $WORK/out/NAME.json (stderr to .err), echoes the command
+out() {
+  local name="$1"; shift
+  mkdir -p "$WORK/out"
+  echo "\$ openclaw $* --url $URL --token $TOKEN" > "$WORK/out/$name.cmd"
+  ref_cli "$@" > "$WORK/out/$name.json" 2> "$WORK/out/$name.err"
+  echo $? > "$WORK/out/$name.rc"
+  echo "$WORK/out/$name.json"
+}
+INV_N=0
+# invoke NAME COMMAND PARAMS-JSON -> file with the `gateway call node.invoke --json` answer
+invoke() {
+  INV_N=$((INV_N + 1))
+  out "$1" gateway call node.invoke --json --params \
+    "{\"nodeId\":\"$NODE_ID\",\"command\":\"$2\",\"params\":$3,\"idempotencyKey\":\"interop-$$-$INV_N\",\"timeoutMs\":30000}"
+}
+
+start_gateway() {
+  OPENCLAW_NO_AUTO_UPDATE=1 OPENCLAW_STATE_DIR="$GW_STATE" OPENCLAW_CONFIG_PATH="$WORK/gw.json" \
+    setsid "$REF" gateway run --port "$PORT" --bind loopback --allow-unconfigured >> "$WORK/gateway.log" 2>&1 < /dev/null &
+}
+start_node() {
+  OPENCLAW_STATE_DIR="$NODE_STATE" OPENCLAW_GATEWAY_TOKEN="$TOKEN" \
+    setsid "$LITE" node run --host 127.0.0.1 --port "$PORT" --display-name lite-node > "$1" 2>&1 < /dev/null &
+  NODE_PID=$!
+}
+abort() { fail "$*"; log "cannot continue; logs in $WORK (kept)"; KEEP=1; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------
+[ -x "$REF" ] || { echo "missing $REF" >&2; exit 2; }
+if [ "$BUILD" = 1 ]; then
+  log "building openclaw-lite (npm run build)"
+  (cd "$REPO" && npm run -s build > "$WORK/build.log" 2>&1) || { cat "$WORK/build.log"; abort "npm run build"; }
+fi
+[ -f "$REPO/dist/src/cli/main.js" ] || abort "no build in $REPO/dist (run npm run build)"
+"$REF" --version > "$WORK/ref-version.txt" 2>&1 || abort "reference openclaw not runnable ($REF --version)"
+log "reference: $(tail -1 "$WORK/ref-version.txt"); lite: $("$LITE" --version 2>/dev/null | tail -1); work dir $WORK; port $PORT"
+if port_open "$PORT"; then echo "port $PORT on 127.0.0.1 is already in use; set PORT=<free port 18850-18870>" >&2; exit 2; fi
+
+cat > "$WORK/gw.json" <<EOF
+{
+  "gateway": { "mode": "local", "bind": "loopback", "port": $PORT,
+               "auth": { "mode": "token", "token": "$TOKEN" },
+               "tailscale": { "mode": "off" },
+               "nodes": { "pairing": { "sshVerify": false, "autoApproveLocal": false } } },
+  "update": { "checkOnStart": false },
+  "models": { "catalogRefresh": { "enabled": false } },
+  "discovery": { "mdns": { "mode": "off" } },
+  "agents": { "defaults": { "heartbeat": { "every": "0m" } } },
+  "nodeHost": { "autoUpdate": { "enabled": false } }
+}
+EOF
+cat > "$WORK/cli.json" <<EOF
+{"gateway":{"mode":"local","port":$PORT,"auth":{"mode":"token","token":"$TOKEN"}},"update":{"checkOnStart":false}}
+EOF
+echo '{"version":1,"defaults":{"security":"full","ask":"off"}}' > "$NODE_STATE/exec-approvals.json"
+
+# 1. real gateway ------------------------------------------------------------------------------------
+log "starting the real gateway on 127.0.0.1:$PORT"
+start_gateway
+if wait_until 60 port_open "$PORT" && wait_until 30 grep -q '\[gateway\].*ready' "$WORK/gateway.log"; then pass "real gateway listening on 127.0.0.1:$PORT"; else abort "real gateway did not start (see $WORK/gateway.log)"; fi
+
+# 2. our node host: refused (PAIRING_REQUIRED), keeps retrying --------------------------------------
+log "starting our node host"
+NODE_LOG="$WORK/node-1.log"
+start_node "$NODE_LOG"
+NODE1_PID=$NODE_PID
+if wait_until 20 grep -q 'waiting for approval' "$NODE_LOG"; then pass "lite node: first connect refused with pairing required"; else abort "lite node never reported pairing required (see $NODE_LOG)"; fi
+
+# 3. devices list / approve ---------------------------------------------------------------------------
+f=$(out devices-list devices list --json)
+check "devices list: pending request for lite-node (clientId node-host, mode node, role node)" "$f" \
+  'j.pending.some(p => p.displayName === "lite-node" && p.clientId === "node-host" && p.clientMode === "node" && p.role === "node")'
+DEV_REQ=$(jget "$f" 'j.pending.find(p => p.displayName === "lite-node").requestId') || abort "no device pairing requestId"
+NODE_ID=$(jget "$f" 'j.pending.find(p => p.displayName === "lite-node").deviceId') || abort "no deviceId"
+log "device request $DEV_REQ, device id $NODE_ID"
+sleep 3   # let the node retry a couple of times: the request must stay the same
+f=$(out devices-list-2 devices list --json)
+check "devices list: node's retries reuse one pending request" "$f" \
+  "j.pending.filter(p => p.deviceId === '$NODE_ID').length === 1 && j.pending[0].requestId === '$DEV_REQ'"
+f=$(out devices-approve devices approve "$DEV_REQ" --json)
+check "devices approve $DEV_REQ" "$f" "j.requestId === '$DEV_REQ' && j.device && j.device.deviceId === '$NODE_ID' && j.device.role === 'node'"
+T_APPROVE=$(date +%s)
+if wait_until 20 grep -q 'connected to' "$NODE_LOG"; then
+  if kill -0 "$NODE1_PID" 2>/dev/null; then pass "lite node admitted without restart ($(( $(date +%s) - T_APPROVE )) s after devices approve, same pid $NODE1_PID)"
+  else fail "lite node connected but its process $NODE1_PID is gone"; fi
+else abort "lite node did not connect within 20 s of devices approve (see $NODE_LOG)"; fi
+
+# 4. nodes pending / approve / list -------------------------------------------------------------------
+f=$(out nodes-pending nodes pending --json)
+check "nodes pending: request for our node with our 4 commands" "$f" \
+  "j.some(p => p.nodeId === '$NODE_ID' && ['system.run','system.which','system.execApprovals.get','system.execApprovals.set'].every(c => p.commands.includes(c)))"
+NODE_REQ=$(jget "$f" "j.find(p => p.nodeId === '$NODE_ID').requestId") || abort "no node pairing requestId"
+f=$(out nodes-approve nodes approve "$NODE_REQ" --json)
+check "nodes approve $NODE_REQ" "$f" "j.requestId === '$NODE_REQ' && j.node.nodeId === '$NODE_ID' && j.node.commands.includes('system.run')"
+wait_until 10 grep -q "approved this node" "$NODE_LOG" >/dev/null
+f=$(out nodes-list nodes list --json)
+check "nodes list: lite-node approved + connected, commands approved" "$f" \
+  "j.pending.length === 0 && j.paired.some(p => p.nodeId === '$NODE_ID' && p.displayName === 'lite-node' && p.approvalState === 'approved' && p.connected === true && p.commands.includes('system.run') && p.commands.includes('system.which'))"
+
+# 5. invokes ------------------------------------------------------------------------------------------
+f=$(invoke which system.which '{"bins":["sh","nonexistent-xyz"]}')
+check "system.which {sh, nonexistent-xyz}: sh resolved to an absolute path, missing one omitted" "$f" \
+  'j.ok === true && typeof j.payload.bins.sh === "string" && j.payload.bins.sh.startsWith("/") && !("nonexistent-xyz" in j.payload.bins) && Object.keys(j.payload.bins).length === 1'
+f=$(invoke run-echo system.run '{"command":["echo","hi"],"agentId":"main"}')
+check 'system.run ["echo","hi"]: exact reference payload' "$f" \
+  'j.ok === true && j.payloadJSON === "{\"exitCode\":0,\"timedOut\":false,\"success\":true,\"stdout\":\"hi\\n\",\"stderr\":\"\",\"error\":null}"'
+f=$(invoke run-nonzero system.run '{"command":["sh","-c","echo out; echo err >&2; exit 3"],"agentId":"main"}')
+check "system.run exit 3: exact reference payload, still ok:true" "$f" \
+  'j.ok === true && j.payloadJSON === "{\"exitCode\":3,\"timedOut\":false,\"success\":false,\"stdout\":\"out\\n\",\"stderr\":\"err\\n\",\"error\":null}"'
+T0=$(date +%s%3N)
+f=$(invoke run-timeout system.run '{"command":["sleep","5"],"agentId":"main","timeoutMs":1000}')
+T1=$(date +%s%3N)
+check "system.run sleep 5 with params.timeoutMs 1000: exitCode 124, timedOut (CLI wall $((T1 - T0)) ms)" "$f" \
+  'j.ok === true && j.payload.exitCode === 124 && j.payload.timedOut === true && j.payload.success === false'
+
+# 6. approvals get / set ------------------------------------------------------------------------------
+f=$(out approvals-get approvals get --node lite-node --json)
+check "approvals get --node lite-node: our file, exists, 64-hex hash" "$f" \
+  'j.exists === true && /^[0-9a-f]{64}$/.test(j.hash) && j.file.version === 1 && j.file.defaults.security === "full"'
+OLD_HASH=$(jget "$f" 'j.hash') || OLD_HASH=""
+cat > "$WORK/allowlist.json" <<'EOF'
+{"version":1,"defaults":{"security":"allowlist","ask":"off","askFallback":"deny"},"agents":{"main":{"allowlist":[{"pattern":"/usr/bin/echo"}]}}}
+EOF
+f=$(out approvals-set approvals set --node lite-node --file "$WORK/allowlist.json" --json)
+check "approvals set --node lite-node --file allowlist.json: stored, entry got an id, new hash" "$f" \
+  "j.exists === true && j.hash !== '$OLD_HASH' && j.file.defaults.security === 'allowlist' && j.file.agents.main.allowlist[0].pattern === '/usr/bin/echo' && typeof j.file.agents.main.allowlist[0].id === 'string'"
+check "approvals set: node's exec-approvals.json on disk updated" "$NODE_STATE/exec-approvals.json" \
+  'j.defaults.security === "allowlist" && j.agents.main.allowlist[0].pattern === "/usr/bin/echo"'
+f=$(invoke run-denied system.run '{"command":["uname","-a"],"agentId":"main"}')
+check "system.run uname -a under allowlist: reference 'allowlist miss' error shape" "$f" \
+  'j.ok === false && j.error.code === "UNAVAILABLE" && j.error.message === "SYSTEM_RUN_DENIED: SYSTEM_RUN_DENIED: allowlist miss" && j.error.details.nodeError.code === "SYSTEM_RUN_DENIED" && j.error.details.nodeError.message === "SYSTEM_RUN_DENIED: allowlist miss" && j.error.details.nodeCommandDispatched === true'
+f=$(invoke run-allowed system.run '{"command":["echo","allowed"],"agentId":"main"}')
+check "system.run echo allowed under allowlist: success" "$f" 'j.ok === true && j.payload.exitCode === 0 && j.payload.stdout === "allowed\n"'
+f=$(out approvals-stale gateway call exec.approvals.node.set --json --params \
+  "{\"nodeId\":\"$NODE_ID\",\"file\":{\"version\":1,\"defaults\":{},\"agents\":{}},\"baseHash\":\"$OLD_HASH\"}")
+check "exec.approvals.node.set with a stale baseHash: refused (INVALID_REQUEST ... exec approvals changed)" "$f" \
+  'j.ok === false && j.error.details.nodeError.code === "INVALID_REQUEST" && /exec approvals changed; reload and retry/.test(j.error.details.nodeError.message)'
+
+# 7. restart our node host: pairing kept --------------------------------------------------------------
+log "restarting our node host"
+stop_state "$NODE_STATE"
+if kill -0 "$NODE1_PID" 2>/dev/null; then fail "lite node did not stop on SIGTERM"; else pass "lite node stopped on SIGTERM"; fi
+NODE_LOG="$WORK/node-2.log"
+T0=$(date +%s%3N)
+start_node "$NODE_LOG"
+if wait_until 20 grep -q 'connected to' "$NODE_LOG"; then pass "restarted lite node reconnected without approval ($(( $(date +%s%3N) - T0 )) ms)"; else fail "restarted lite node did not connect (see $NODE_LOG)"; fi
+if grep -q 'waiting for approval' "$NODE_LOG"; then fail "restarted lite node was asked for pairing again"; fi
+f=$(out devices-list-3 devices list --json)
+check "after node restart: no new device pairing request" "$f" "j.pending.length === 0 && j.paired.some(d => d.deviceId === '$NODE_ID')"
+f=$(out nodes-list-2 nodes list --json)
+check "after node restart: approved + connected, no pending node request" "$f" \
+  "j.pending.length === 0 && j.paired.some(p => p.nodeId === '$NODE_ID' && p.approvalState === 'approved' && p.connected === true)"
+f=$(invoke run-after-node-restart system.run '{"command":["echo","after-node-restart"],"agentId":"main"}')
+check "after node restart: system.run works" "$f" 'j.ok === true && j.payload.stdout === "after-node-restart\n"'
+
+# 8. restart the real gateway: node reconnects by itself ----------------------------------------------
+log "restarting the real gateway"
+stop_state "$GW_STATE"
+if [ -z "$(state_pids "$GW_STATE")" ] && ! port_open "$PORT"; then pass "real gateway stopped (all its processes gone)"; else fail "real gateway still running"; fi
+wait_until 5 grep -q 'gateway closed' "$NODE_LOG" && log "node saw: $(grep 'gateway closed' "$NODE_LOG" | tail -1)"
+kill -0 "$NODE_PID" 2>/dev/null && pass "lite node keeps running while the gateway is down" || fail "lite node exited when the gateway went down"
+T0=$(date +%s)
+start_gateway
+wait_until 60 port_open "$PORT" || fail "real gateway did not come back"
+if wait_until 90 log_has_at_least "$NODE_LOG" 'connected to' 2; then pass "lite node reconnected to the restarted gateway by itself ($(( $(date +%s) - T0 )) s after gateway spawn)"; else fail "lite node did not reconnect within 90 s (see $NODE_LOG)"; fi
+f=$(out nodes-list-3 nodes list --json)
+check "after gateway restart: approved + connected" "$f" \
+  "j.paired.some(p => p.nodeId === '$NODE_ID' && p.approvalState === 'approved' && p.connected === true)"
+f=$(invoke which-after-gw-restart system.which '{"bins":["sh"]}')
+check "after gateway restart: system.which works" "$f" 'j.ok === true && typeof j.payload.bins.sh === "string"'
+
+# ---------------------------------------------------------------------------------------------------
+echo
+echo "$PASSES passed, $FAILS failed ($(( $(date +%s) - T_START )) s)"
+[ "$FAILS" -eq 0 ] || { KEEP=1; exit 1; }
+exit 0
