@@ -11,6 +11,7 @@ import { GatewayError } from "../../src/cli/errors.js";
 import type { Gateway } from "../../src/gateway/gateway.js";
 import type { NodeHost } from "../../src/node-host/node-host.js";
 import type { OperatorClient } from "../../src/cli/rpc.js";
+import type { SystemRunResult } from "../../src/protocol/methods.js";
 
 let f: Fixture;
 let gw: Gateway;
@@ -27,14 +28,7 @@ after(async () => {
   await f.close();
 });
 
-interface RunResult {
-  exitCode?: number;
-  timedOut: boolean;
-  success: boolean;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-}
+type RunResult = SystemRunResult;
 
 async function run(params: Record<string, unknown>, timeoutMs = 10_000): Promise<RunResult> {
   const r = await op.call<{ ok: boolean; payload: RunResult; payloadJSON: string }>("node.invoke", {

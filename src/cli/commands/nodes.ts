@@ -1,5 +1,6 @@
 // `openclaw nodes …`: list, status, describe, pending, approve, reject, invoke, run, join-code.
 import { randomUUID } from "node:crypto";
+import type { SystemRunResult } from "../../protocol/methods.js";
 import { GatewayError, UserError } from "../errors.js";
 import { ago, printJson, say, table } from "../output.js";
 import { withOperator, type OperatorClient } from "../rpc.js";
@@ -195,14 +196,7 @@ function parseEnv(pairs: string[] | undefined): Record<string, string> | undefin
   return env;
 }
 
-interface RunPayload {
-  exitCode?: number;
-  timedOut: boolean;
-  success: boolean;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-}
+type RunPayload = SystemRunResult;
 
 export async function nodesRun(flags: CommonFlags & { node: string; cwd?: string; env?: string[]; commandTimeout?: string; raw?: string; agent?: string }, argv: string[]): Promise<number> {
   if (flags.raw !== undefined && argv.length > 0) throw new UserError("give either --raw \"shell string\" or a command after --, not both");
