@@ -29,13 +29,6 @@ export interface ConnectionHost {
 
 type State = "handshake" | "processing" | "ready" | "closed";
 
-/**
- * Close reasons are cut to 120 UTF-8 bytes, as the reference (`CLOSE_REASON_MAX_BYTES = 120` in
- * src/gateway/server/close-reason.ts; raw-paired-node-role-upgrade shows a pairing reason cut at 120), not at the
- * 123-byte protocol limit.
- */
-const CLOSE_REASON_MAX_BYTES = 120;
-
 export class Connection {
   readonly connId = randomUUID();
   readonly nonce = randomUUID();
@@ -100,7 +93,7 @@ export class Connection {
     this.state = "closed";
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     try {
-      this.ws.close(code, truncateCloseReason(reason, CLOSE_REASON_MAX_BYTES));
+      this.ws.close(code, truncateCloseReason(reason));
     } catch {
       this.ws.terminate();
     }
@@ -204,14 +197,6 @@ export class Connection {
     if (!checked.ok) {
       const id = frame !== null && typeof frame === "object" && typeof (frame as { id?: unknown }).id === "string" ? (frame as { id: string }).id : "invalid";
       this.respond(id, false, { code: "INVALID_REQUEST", message: `invalid request frame: ${checked.message}` });
-      return;
-    }
-    if (checked.value.method === "connect" && this.session?.role === "node") {
-      // The reference authorises a method by role before anything else and `connect` is not a node method, so a
-      // node's second connect gets "unauthorized role: node" (counted by the flood guard), not "connect is only
-      // valid as the first request" (operators) - traces/RAW.md, raw-paired-node-hostile.
-      this.respond(checked.value.id, false, { code: "INVALID_REQUEST", message: "unauthorized role: node" });
-      this.noteUnauthorizedRole();
       return;
     }
     this.host.onRequest(this, checked.value).catch((err: unknown) => {

@@ -20,7 +20,7 @@ import { nodeSideMethods } from "./methods-node-side.js";
 import { NodeRegistry, type NodeSession } from "./node-registry.js";
 import { reconcileSurface, type CommandPolicy } from "./node-surface.js";
 import { PairingStore } from "./pairing-store.js";
-import { ADVERTISED_EVENTS, ADVERTISED_METHODS, IMPLEMENTED_NODE_METHODS, eventScope, methodAccess, scopeSatisfied } from "./scopes.js";
+import { ADVERTISED_EVENTS, eventScope, methodAccess, scopeSatisfied } from "./scopes.js";
 import type { GatewayAuth } from "./shared-auth.js";
 import { nodePairRequests } from "./views.js";
 import { randomUUID } from "node:crypto";
@@ -204,7 +204,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
       type: "hello-ok",
       protocol: PROTOCOL_VERSION,
       server: { version: LITE_VERSION, connId: conn.connId },
-      features: { methods: ADVERTISED_METHODS, events: ADVERTISED_EVENTS },
+      features: { methods: Object.keys(this.methods), events: ADVERTISED_EVENTS },
       snapshot: {
         presence: [],
         health: { ok: true, ts: Date.now() },
@@ -318,26 +318,27 @@ export class Gateway implements GatewayContext, ConnectionHost {
   async onRequest(conn: Connection, frame: RequestFrame): Promise<void> {
     const session = conn.session!;
     const fail = (err: ProtocolError) => conn.respond(frame.id, false, err.toShape());
-    if (frame.method === "connect") return fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, "connect is only valid as the first request"));
-    const access = methodAccess(frame.method);
-    const def = this.methods[frame.method];
-    if (!access || !def) return fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, `unknown method: ${frame.method}`));
+    const unknown = () => fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, `unknown method: ${frame.method}`));
+    // The reference authorises by role first (a node's second `connect` is "unauthorized role: node"),
+    // then by scope, and only then looks for a handler (traces/RAW.md).
+    const access = frame.method === "connect" ? ({ role: "operator", scope: undefined } as const) : methodAccess(frame.method);
+    if (!access) return unknown();
     if (access.role !== "any" && access.role !== session.role) {
       fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, `unauthorized role: ${session.role}`));
       conn.noteUnauthorizedRole();
       return;
     }
-    if (access.role === "node" && !IMPLEMENTED_NODE_METHODS.has(frame.method)) {
-      return fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, `unknown method: ${frame.method}`));
-    }
     conn.noteAuthorizedCall();
-    if (access.role === "operator" && !scopeSatisfied(session.scopes, access.scope)) {
+    if (frame.method === "connect") return fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, "connect is only valid as the first request"));
+    if (access.role === "operator" && access.scope && !scopeSatisfied(session.scopes, access.scope)) {
       return fail(
         new ProtocolError(ErrorCodes.FORBIDDEN, `missing scope: ${access.scope}`, {
           details: { code: "MISSING_SCOPE", missingScope: access.scope, requiredScopes: [access.scope] },
         }),
       );
     }
+    const def = this.methods[frame.method];
+    if (!def) return unknown();
     const params = frame.params ?? {};
     const checked = validate(def.schema, params);
     if (!checked.ok) return fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, `invalid ${frame.method} params: ${checked.message}`));

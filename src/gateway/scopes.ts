@@ -48,11 +48,6 @@ export function methodAccess(method: string): MethodAccess | undefined {
   return scope ? { role: "operator", scope } : undefined;
 }
 
-/** Methods a node may call that this gateway implements (others answer `unknown method`). */
-export const IMPLEMENTED_NODE_METHODS = new Set(["node.invoke.result", "node.invoke.progress", "node.event"]);
-
-export const ADVERTISED_METHODS = ["health", ...Object.keys(OPERATOR_SCOPES), ...IMPLEMENTED_NODE_METHODS];
-
 export const ADVERTISED_EVENTS = [
   "connect.challenge",
   "tick",

@@ -26,7 +26,8 @@ export const LIMITS = {
   wsPingIntervalMs: 25_000,
   /** Consecutive `unauthorized role:` errors tolerated on one socket. */
   maxUnauthorizedRoleCalls: 10,
-  closeReasonBytes: 123,
+  /** Close reasons are cut to 120 UTF-8 bytes, as the reference's close-reason.ts (not the 123-byte WS limit). */
+  closeReasonBytes: 120,
 } as const;
 
 export const ErrorCodes = {
