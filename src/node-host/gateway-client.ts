@@ -307,8 +307,10 @@ export class GatewayClient {
         }
       }
       const delay = this.nextDelay ?? this.backoff.next();
-      if (!wasConnected && this.nextDelay === undefined && this.lastError && this.backoff.attempts <= 1) {
-        this.opts.log.warn(`cannot reach the gateway at ${this.opts.url} (${this.lastError}); retrying`);
+      const n = this.backoff.attempts;
+      if (!wasConnected && this.nextDelay === undefined && this.lastError && (n === 1 || n % 10 === 0)) {
+        // first failure, then a reminder every 10 attempts: never silent, never spammy
+        this.opts.log.warn(`cannot reach the gateway at ${this.opts.url} (${this.lastError}); retrying${n > 1 ? ` (attempt ${n})` : ""}`);
       }
       this.lastError = undefined;
       this.schedule(delay);
