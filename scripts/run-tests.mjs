@@ -24,6 +24,6 @@ if (selected.length === 0) {
   console.error("no test files found under dist/ (did the build run?)");
   process.exit(1);
 }
-const args = ["--test", "--test-concurrency=2", ...process.argv.slice(2), ...selected.sort()];
+const args = ["--test", "--test-concurrency=2", "--test-timeout=120000", ...process.argv.slice(2), ...selected.sort()];
 const r = spawnSync(process.execPath, args, { stdio: "inherit" });
 process.exit(r.status ?? 1);

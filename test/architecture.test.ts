@@ -1,4 +1,4 @@
-// The layering is enforced, not just described: protocol ← shared ← gateway | node-host ← cli.
+// The layering is enforced, not just described: protocol ← shared ← policy ← gateway | node-host ← cli.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -18,9 +18,10 @@ function files(dir: string): string[] {
 const allowed: Record<string, string[]> = {
   protocol: ["protocol"],
   shared: ["shared"],
-  gateway: ["gateway", "protocol", "shared"],
-  "node-host": ["node-host", "protocol", "shared"],
-  cli: ["cli", "gateway", "node-host", "protocol", "shared"],
+  policy: ["policy", "protocol", "shared"],
+  gateway: ["gateway", "policy", "protocol", "shared"],
+  "node-host": ["node-host", "policy", "protocol", "shared"],
+  cli: ["cli", "gateway", "node-host", "policy", "protocol", "shared"],
 };
 
 test("source folders import only the layers below them", () => {

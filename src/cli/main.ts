@@ -100,8 +100,10 @@ connectionOptions(
     .option("--command-timeout <ms>", "kill the command (and its children) after this long")
     .option("--raw <shell>", "run a shell string with /bin/sh -c instead of an argv")
     .option("--agent <id>", "exec-approvals agent id (default main)")
+    .option("--approval-timeout <ms>", "how long to wait for an operator when the node asks for approval (default 120000)")
+    .option("--no-ask", "fail instead of filing an approval request when the node asks for one")
     .argument("[argv...]", "the command and its arguments (after --)"),
-).action(run(async (argv: string[], f) => (await lazyNodes()).nodesRun(f, argv)));
+).action(run(async (argv: string[], f) => (await import("./commands/nodes-run.js")).nodesRun(f, argv)));
 
 // ---- devices ---------------------------------------------------------------------------------
 const devices = program.command("devices").description("paired devices (nodes and operator clients) of a gateway");
@@ -116,6 +118,43 @@ connectionOptions(devices.command("reject").description("reject a pending device
 connectionOptions(devices.command("remove").description("unpair a device (it is disconnected)").argument("<deviceId>")).action(
   run(async (deviceId: string, f) => (await lazyDevices()).devicesRemove({ ...f, deviceId })),
 );
+
+// ---- approvals -------------------------------------------------------------------------------
+const approvals = program.command("approvals").description("exec approvals: pending requests, node policy files, audit log");
+const lazyApprovals = () => import("./commands/approvals.js");
+connectionOptions(approvals.command("pending").description("exec approval requests waiting for an operator")).action(run(async (f) => (await lazyApprovals()).approvalsPending(f)));
+connectionOptions(approvals.command("resolve").description("answer an exec approval request").argument("<id>").argument("<decision>", "allow-once, allow-always or deny")).action(
+  run(async (id: string, decision: string, f) => (await lazyApprovals()).approvalsResolve({ ...f, id, decision })),
+);
+const lazyApprovalFiles = () => import("./commands/approvals-files.js");
+const fileTarget = (cmd: Command): Command =>
+  cmd.option("--node <node>", "a node's file (id, display name, IP or unique id prefix)").option("--gateway", "the gateway host's own file");
+connectionOptions(
+  fileTarget(approvals.command("get").description("show an exec-approvals file and, per agent, the effective policy: what happens to a command, and why")).option(
+    "--local",
+    "read $OPENCLAW_STATE_DIR/exec-approvals.json on this machine, without a gateway",
+  ),
+).action(run(async (f) => (await lazyApprovalFiles()).approvalsGet(f)));
+connectionOptions(
+  fileTarget(approvals.command("set").description("replace an exec-approvals file (refused if it changed since it was read)"))
+    .option("--file <path>", "the new file (JSON or JSON5)")
+    .option("--stdin", "read the new file from stdin"),
+).action(run(async (f) => (await lazyApprovalFiles()).approvalsSet(f)));
+const allowlist = approvals.command("allowlist").description("add or remove an allowlist pattern (an absolute path glob)");
+for (const action of ["add", "remove"] as const) {
+  connectionOptions(
+    fileTarget(allowlist.command(action).description(`${action} PATTERN in an agent's allowlist`).argument("<pattern>", "absolute path glob, e.g. /usr/bin/uname")).option("--agent <id>", "agent id (default main)"),
+  ).action(run(async (pattern: string, f) => (await lazyApprovalFiles()).approvalsAllowlist({ ...f, action, pattern })));
+}
+connectionOptions(
+  approvals
+    .command("log")
+    .description("the audit log: approvals changes (who, old → new hash, what) and exec decisions")
+    .option("--node <node>", "a node's own log (only nodes that expose system.execApprovals.log)")
+    .option("--local", "read $OPENCLAW_STATE_DIR/audit.jsonl on this machine, without a gateway")
+    .option("--since <age>", "only entries newer than this: 30m, 24h, 7d (or an ISO date)")
+    .option("--limit <n>", "at most this many of the most recent entries (default: up to 1000)"),
+).action(run(async (f) => (await import("./commands/approvals-log.js")).approvalsLog(f)));
 
 // ---- demo ------------------------------------------------------------------------------------
 program

@@ -155,6 +155,38 @@ export class OperatorClient {
     });
   }
 
+  /**
+   * A two-phase call (protocol.md §2.2): the gateway first answers `{status:"accepted", …}`, then sends
+   * the final answer with the same id. `onInterim` sees the first one.
+   */
+  callTwoPhase<T = unknown>(method: string, params: unknown, onInterim: (payload: unknown) => void, timeoutMs = this.target.timeoutMs): Promise<T> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = `${++this.counter}:${randomUUID()}`;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new UserError(`no answer to ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const entry = {
+        resolve: (v: unknown) => {
+          if ((v as { status?: unknown } | null)?.status === "accepted") {
+            this.pending.set(id, entry);
+            onInterim(v);
+            return;
+          }
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.pending.set(id, entry);
+      this.ws.send(JSON.stringify({ type: "req", id, method, params }));
+    });
+  }
+
   close(): void {
     try {
       this.ws.close(1000);

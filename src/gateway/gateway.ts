@@ -17,6 +17,10 @@ import { InvokeRouter } from "./invoke-router.js";
 import { deviceMethods } from "./methods-devices.js";
 import { nodeMethods } from "./methods-nodes.js";
 import { nodeSideMethods } from "./methods-node-side.js";
+import { execApprovalMethods } from "./methods-exec-approval.js";
+import { approvalsFileMethods } from "./methods-approvals-files.js";
+import { ApprovalRegistry } from "./exec-approvals-registry.js";
+import { appendAudit } from "../policy/audit.js";
 import { NodeRegistry, type NodeSession } from "./node-registry.js";
 import { reconcileSurface, type CommandPolicy } from "./node-surface.js";
 import { PairingStore } from "./pairing-store.js";
@@ -62,6 +66,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
   readonly store: PairingStore;
   readonly nodes = new NodeRegistry();
   readonly invokes = new InvokeRouter();
+  readonly approvals: ApprovalRegistry;
   readonly log: Logger;
   readonly commandPolicy: CommandPolicy;
   readonly handshakeTimeoutMs: number;
@@ -89,7 +94,14 @@ export class Gateway implements GatewayContext, ConnectionHost {
       ...nodeMethods,
       ...deviceMethods,
       ...nodeSideMethods,
+      ...execApprovalMethods,
+      ...approvalsFileMethods,
     };
+    this.approvals = new ApprovalRegistry((rec) => {
+      this.log.info(`exec approval ${rec.id} expired unanswered; the node's askFallback applies`);
+      this.audit({ kind: "decision", decision: "resolved", resolution: "expired", approvalId: rec.id, nodeId: rec.nodeId, command: rec.plan.commandText });
+      this.broadcast("exec.approval.resolved", { id: rec.id, decision: null, resolvedBy: "timeout", ts: Date.now() });
+    });
     this.server = opts.server ?? createServer();
     this.server.on("request", (req, res) => {
       if (req.url === "/healthz") {
@@ -121,6 +133,10 @@ export class Gateway implements GatewayContext, ConnectionHost {
     }, 60_000));
     for (const t of gw.timers) t.unref();
     return gw;
+  }
+
+  get stateDir(): string {
+    return this.opts.stateDir;
   }
 
   get port(): number {
@@ -294,6 +310,10 @@ export class Gateway implements GatewayContext, ConnectionHost {
     this.log.info(`node ${nodeId.slice(0, 12)} (${session.displayName ?? "unnamed"}) connected from ${conn.peer.ip} [${r.state}]`);
   }
 
+  audit(entry: Record<string, unknown>): void {
+    appendAudit(this.opts.stateDir, { host: "gateway", ...entry }, (message) => this.log.warn(message));
+  }
+
   refreshNodeSurface(nodeId: string): void {
     const session = this.nodes.get(nodeId);
     const rec = this.store.paired.get(nodeId);
@@ -343,7 +363,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
     const checked = validate(def.schema, params);
     if (!checked.ok) return fail(new ProtocolError(ErrorCodes.INVALID_REQUEST, `invalid ${frame.method} params: ${checked.message}`));
     try {
-      const result = await def.handler(this, conn, checked.value);
+      const result = await def.handler(this, conn, checked.value, frame.id);
       conn.respond(frame.id, true, result);
     } catch (err) {
       if (err instanceof ProtocolError) return fail(err);
@@ -415,6 +435,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
     for (const t of this.timers) clearInterval(t);
     this.broadcast("shutdown", { reason });
     this.invokes.shutdown();
+    this.approvals.shutdown();
     await new Promise((r) => setImmediate(r));
     for (const conn of this.connections) conn.close(CloseCodes.SERVICE_RESTART, "service restart");
     await new Promise<void>((resolve) => {

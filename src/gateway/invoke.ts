@@ -22,11 +22,14 @@ const SYSTEM_RUN_KEYS = [
   "suppressNotifyOnExit",
 ];
 
-export function forwardableParams(command: string, params: unknown): unknown {
+/** Added only by the gateway itself, for a run bound to a resolved approval (methods-exec-approval.ts). */
+const APPROVAL_KEYS = ["approved", "approvalDecision", "approvalSource"];
+
+export function forwardableParams(command: string, params: unknown, approvalBound = false): unknown {
   if (command !== "system.run" || params === null || typeof params !== "object" || Array.isArray(params)) return params;
   const src = params as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of SYSTEM_RUN_KEYS) if (src[k] !== undefined) out[k] = src[k];
+  for (const k of approvalBound ? [...SYSTEM_RUN_KEYS, ...APPROVAL_KEYS] : SYSTEM_RUN_KEYS) if (src[k] !== undefined) out[k] = src[k];
   if (typeof out.runId !== "string" || !out.runId) out.runId = randomUUID();
   return out;
 }
@@ -38,6 +41,8 @@ export interface InvokeRequest {
   timeoutMs?: number;
   idempotencyKey?: string;
   sessionKey?: string;
+  /** The params were produced by bindApprovedRun: keep the approval keys. */
+  approvalBound?: boolean;
 }
 
 export interface InvokeAnswer {
@@ -96,7 +101,7 @@ export async function invokeNode(ctx: GatewayContext, caller: Connection, req: I
   checkInvocable(ctx, req.nodeId, req.command);
   const session = ctx.nodes.get(req.nodeId)!;
   const timeoutMs = req.timeoutMs ?? LIMITS.defaultInvokeTimeoutMs;
-  const params = forwardableParams(req.command, req.params);
+  const params = forwardableParams(req.command, req.params, req.approvalBound === true);
   const started = Date.now();
   const outcome = await ctx.invokes.start({
     nodeId: req.nodeId,

@@ -3,8 +3,6 @@ import { CloseCodes, ErrorCodes } from "../protocol/codes.js";
 import { invalidRequest, ProtocolError } from "../protocol/errors.js";
 import {
   EmptyParamsSchema,
-  ExecApprovalsNodeGetParamsSchema,
-  ExecApprovalsNodeSetParamsSchema,
   NodeIdParamsSchema,
   NodeInvokeParamsSchema,
   NodeRenameParamsSchema,
@@ -14,6 +12,7 @@ import type { Static } from "@sinclair/typebox";
 import type { MethodDef, GatewayContext } from "./context.js";
 import type { Connection } from "./connection.js";
 import { invokeNode, checkInvocable } from "./invoke.js";
+import { bindApprovedRun } from "./methods-exec-approval.js";
 import { knownNode, listKnownNodes, nodePairRequests, pairedNodeView, pairedDeviceView } from "./views.js";
 import { scopeSatisfied } from "./scopes.js";
 
@@ -112,13 +111,16 @@ export const nodeMethods: Record<string, MethodDef> = {
     schema: NodeInvokeParamsSchema,
     handler: (ctx, conn, params) => {
       const p = params as Static<typeof NodeInvokeParamsSchema>;
-      if (p.command === "system.execApprovals.get" || p.command === "system.execApprovals.set") {
+      if (p.command.startsWith("system.execApprovals.")) {
         throw invalidRequest("node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*", { command: p.command });
       }
+      checkInvocable(ctx, p.nodeId, p.command);
+      const bound = p.command === "system.run" ? bindApprovedRun(ctx, p.nodeId, p.params) : p.params;
       return invokeNode(ctx, conn, {
         nodeId: p.nodeId,
         command: p.command,
-        params: p.params,
+        params: bound,
+        approvalBound: bound !== p.params,
         ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
         idempotencyKey: p.idempotencyKey,
         ...(p.sessionKey ? { sessionKey: p.sessionKey } : {}),
@@ -156,28 +158,6 @@ export const nodeMethods: Record<string, MethodDef> = {
       }
       ctx.nodes.get(nodeId)?.close(CloseCodes.INVALIDATED, "device removed");
       return { nodeId };
-    },
-  },
-  "exec.approvals.node.get": {
-    schema: ExecApprovalsNodeGetParamsSchema,
-    handler: async (ctx, conn, params) => {
-      const { nodeId } = params as Static<typeof ExecApprovalsNodeGetParamsSchema>;
-      checkInvocable(ctx, nodeId, "system.execApprovals.get", "system.execApprovals.get");
-      const r = await invokeNode(ctx, conn, { nodeId, command: "system.execApprovals.get", params: {} });
-      return r.payload;
-    },
-  },
-  "exec.approvals.node.set": {
-    schema: ExecApprovalsNodeSetParamsSchema,
-    handler: async (ctx, conn, params) => {
-      const { nodeId, file, baseHash } = params as Static<typeof ExecApprovalsNodeSetParamsSchema>;
-      checkInvocable(ctx, nodeId, "system.execApprovals.set", "system.execApprovals.set");
-      const r = await invokeNode(ctx, conn, {
-        nodeId,
-        command: "system.execApprovals.set",
-        params: baseHash === undefined ? { file } : { file, baseHash },
-      });
-      return r.payload;
     },
   },
 };

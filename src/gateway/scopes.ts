@@ -39,6 +39,12 @@ const OPERATOR_SCOPES: Record<string, string> = {
   "exec.approvals.set": "operator.admin",
   "exec.approvals.node.get": "operator.admin",
   "exec.approvals.node.set": "operator.admin",
+  "exec.approvals.log": "operator.admin",
+  "exec.approval.request": "operator.approvals",
+  "exec.approval.resolve": "operator.approvals",
+  "exec.approval.get": "operator.approvals",
+  "exec.approval.list": "operator.approvals",
+  "exec.approval.waitDecision": "operator.approvals",
 };
 
 export function methodAccess(method: string): MethodAccess | undefined {
@@ -61,6 +67,8 @@ export const ADVERTISED_EVENTS = [
   "device.pair.resolved",
   "node.hostStats",
   "presence",
+  "exec.approval.requested",
+  "exec.approval.resolved",
 ];
 
 /** Does a socket holding `held` satisfy `required`? (operator.admin satisfies everything.) */
@@ -94,6 +102,9 @@ export function eventScope(event: string): string | "any" | undefined {
     case "device.pair.requested":
     case "device.pair.resolved":
       return "operator.pairing";
+    case "exec.approval.requested":
+    case "exec.approval.resolved":
+      return "operator.approvals";
     default:
       return undefined;
   }

@@ -4,7 +4,8 @@ import { LIMITS } from "../protocol/codes.js";
 import { NodeInvokeRequestSchema } from "../protocol/methods.js";
 import { validate } from "../protocol/validate.js";
 import { createLogger, redact, type Logger } from "../shared/log.js";
-import { handleExecApprovalsGet, handleExecApprovalsSet, handleSystemRun, handleSystemWhich, type CommandContext, type CommandOutcome } from "./exec/handlers.js";
+import { handleExecApprovalsLog } from "./exec/audit-log-handler.js";
+import { handleExecApprovalsGet, handleExecApprovalsSet, handleSystemRun, handleSystemRunPrepare, handleSystemWhich, type CommandContext, type CommandOutcome } from "./exec/handlers.js";
 import { killAllRunning } from "./exec/run-process.js";
 import { GatewayClient } from "./gateway-client.js";
 import { loadOrCreateIdentity } from "./identity.js";
@@ -14,9 +15,11 @@ type Handler = (params: unknown, ctx: CommandContext) => Promise<CommandOutcome>
 
 const HANDLERS: Record<string, Handler> = {
   "system.run": handleSystemRun,
+  "system.run.prepare": handleSystemRunPrepare,
   "system.which": handleSystemWhich,
   "system.execApprovals.get": handleExecApprovalsGet,
   "system.execApprovals.set": handleExecApprovalsSet,
+  "system.execApprovals.log": handleExecApprovalsLog,
 };
 
 export const NODE_CAPS = ["system"];

@@ -149,6 +149,7 @@ export const DEFAULT_ALLOWED_NODE_COMMANDS = new Set([
   "system.which",
   "system.execApprovals.get",
   "system.execApprovals.set",
+  "system.execApprovals.log",
   "system.notify",
   "fs.listDir",
   "terminal.upload",

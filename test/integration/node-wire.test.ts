@@ -90,7 +90,7 @@ test("connect params: reference shape, v3 signature, stored device token", async
     assert.equal(p.client.platform, "linux");
     assert.equal(p.client.deviceFamily, "Linux");
     assert.deepEqual(p.caps, ["system"]);
-    assert.deepEqual(p.commands, ["system.execApprovals.get", "system.execApprovals.set", "system.run", "system.which"]);
+    assert.deepEqual(p.commands, ["system.execApprovals.get", "system.execApprovals.log", "system.execApprovals.set", "system.run", "system.run.prepare", "system.which"]);
     assert.equal(p.pathEnv, "/usr/bin:/bin");
     assert.deepEqual(p.auth, { token: "tok" });
     const key = publicKeyObjectFromRaw(rawPublicKey(p.device!.publicKey)!)!;

@@ -60,7 +60,7 @@ test("gateway and node host as processes: pair with a join code, run a command, 
     assert.deepEqual(nodes.map((n) => [n.displayName, n.connected]), [["proc-node", true]]);
 
     // no exec-approvals.json on the node: allowlist + ask on-miss → refused, exit code 126
-    const denied = await runCli(["nodes", "run", "--node", "proc-node", "--", "uname"], op);
+    const denied = await runCli(["nodes", "run", "--node", "proc-node", "--no-ask", "--", "uname"], op);
     assert.equal(denied.code, 126);
     assert.match(denied.err, /SYSTEM_RUN_DENIED: approval required/);
 

@@ -10,6 +10,8 @@ import { NodeHost } from "../../node-host/node-host.js";
 import { whichAll } from "../../node-host/exec/which.js";
 import { LIMITS } from "../../protocol/codes.js";
 import { startGatewayFromCli } from "./gateway.js";
+import { readGeneratedToken } from "../../gateway/auth-config.js";
+import { withOperator } from "../rpc.js";
 import { UserError } from "../errors.js";
 
 const DEMO_NODE = "demo-node";
@@ -26,14 +28,14 @@ export async function demo(flags: { port?: string; dir?: string }): Promise<void
   if (!existsSync(approvals)) {
     writeJsonAtomic(approvals, {
       version: 1,
-      defaults: { security: "allowlist", ask: "off", askFallback: "deny" },
+      defaults: { security: "allowlist", ask: "on-miss", askFallback: "deny" },
       agents: { main: { allowlist: [{ pattern: uname }] } },
     });
   }
 
   const gw = await startGatewayFromCli({ port: flags.port ?? "18789", bind: "loopback" }, { ...process.env, OPENCLAW_STATE_DIR: gwDir, OPENCLAW_CONFIG_PATH: join(gwDir, "openclaw.json") });
-  const { token, expiresAtMs } = gw.store.mintBootstrapToken(LIMITS.bootstrapTokenTtlMs);
-  const code = encodeSetupCode({ url: gw.url(), bootstrapToken: token, expiresAtMs });
+  const minted = gw.store.mintBootstrapToken(LIMITS.bootstrapTokenTtlMs);
+  const code = encodeSetupCode({ url: gw.url(), bootstrapToken: minted.token, expiresAtMs: minted.expiresAtMs });
   const node = new NodeHost({
     stateDir: nodeDir,
     displayName: DEMO_NODE,
@@ -48,6 +50,14 @@ export async function demo(flags: { port?: string; dir?: string }): Promise<void
     new Promise((_, reject) => setTimeout(() => reject(new UserError("the demo node did not connect within 15 s; see the log above")), 15_000).unref()),
   ]);
 
+  // The demo owns its node: if the node now declares more commands than were approved (an upgrade of
+  // openclaw-lite added one), approve them through the gateway like an operator would.
+  const token = readGeneratedToken(gwDir);
+  await withOperator({ url: gw.url(), ...(token ? { token } : {}), timeoutMs: 5000 }, ["operator.pairing", "operator.admin"], async (c) => {
+    const { pending } = await c.call<{ pending: { requestId: string; nodeId: string }[] }>("node.pair.list", {});
+    for (const p of pending.filter((x) => x.nodeId === node.deviceId)) await c.call("node.pair.approve", { requestId: p.requestId });
+  });
+
   const cli = relative(process.cwd(), join(repo, "bin", "openclaw")) || "bin/openclaw";
   const bin = cli.startsWith(".") || cli.startsWith("/") ? cli : `./${cli}`;
   process.stdout.write(
@@ -61,8 +71,11 @@ export async function demo(flags: { port?: string; dir?: string }): Promise<void
       `  ${bin} nodes list`,
       `  ${bin} nodes run --node ${DEMO_NODE} -- uname -a`,
       "",
-      `The node's exec approvals (${approvals}) allow only ${uname}; anything else is refused, e.g.`,
-      `  ${bin} nodes run --node ${DEMO_NODE} -- ls /`,
+      `The node's exec approvals (${approvals}) allowlist only ${uname}; anything else waits for an operator:`,
+      `  ${bin} nodes run --node ${DEMO_NODE} -- ls /          # prints an approval id and waits`,
+      `  ${bin} approvals pending                                # (third terminal) what is waiting`,
+      `  ${bin} approvals resolve <id> allow-once|allow-always|deny`,
+      `  ${bin} approvals get --node ${DEMO_NODE}                 # the policy in effect, and why`,
       "",
       "Ctrl-C stops both.",
       "",

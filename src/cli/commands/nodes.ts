@@ -1,7 +1,6 @@
 // `openclaw nodes …`: list, status, describe, pending, approve, reject, invoke, run, join-code.
 import { randomUUID } from "node:crypto";
-import type { SystemRunResult } from "../../protocol/methods.js";
-import { GatewayError, UserError } from "../errors.js";
+import { UserError } from "../errors.js";
 import { ago, printJson, say, table } from "../output.js";
 import { withOperator, type OperatorClient } from "../rpc.js";
 import { parseMs, resolveTarget, type ConnectionFlags } from "../target.js";
@@ -62,7 +61,7 @@ export function pickNode(nodes: KnownNode[], query: string): KnownNode {
   throw new UserError(`no node matches "${q}"; ${known}`);
 }
 
-async function listNodes(c: OperatorClient): Promise<KnownNode[]> {
+export async function listNodes(c: OperatorClient): Promise<KnownNode[]> {
   const r = await c.call<{ nodes: KnownNode[] }>("node.list", {});
   return r.nodes;
 }
@@ -183,63 +182,4 @@ export async function nodesInvoke(flags: CommonFlags & { node: string; command: 
     );
   });
   printJson(flags.json ? r : r.payload);
-}
-
-function parseEnv(pairs: string[] | undefined): Record<string, string> | undefined {
-  if (!pairs || pairs.length === 0) return undefined;
-  const env: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf("=");
-    if (i <= 0) throw new UserError(`--env takes KEY=VALUE, got "${p}"`);
-    env[p.slice(0, i)] = p.slice(i + 1);
-  }
-  return env;
-}
-
-type RunPayload = SystemRunResult;
-
-export async function nodesRun(flags: CommonFlags & { node: string; cwd?: string; env?: string[]; commandTimeout?: string; raw?: string; agent?: string }, argv: string[]): Promise<number> {
-  if (flags.raw !== undefined && argv.length > 0) throw new UserError("give either --raw \"shell string\" or a command after --, not both");
-  if (flags.raw === undefined && argv.length === 0) throw new UserError("nothing to run: give a command after --, e.g. openclaw nodes run --node <name> -- uname -a");
-  const commandTimeout = flags.commandTimeout !== undefined ? parseMs(flags.commandTimeout, "--command-timeout", 0) : undefined;
-  // the invoke must outlive the command's own timeout, or the gateway would cancel it first
-  const invokeTimeout = commandTimeout ? commandTimeout + 5000 : 30_000;
-  const target = resolveTarget(flags, invokeTimeout + 5000);
-  const env = parseEnv(flags.env);
-  const params: Record<string, unknown> =
-    flags.raw !== undefined ? { command: ["/bin/sh", "-c", flags.raw], rawCommand: flags.raw } : { command: argv };
-  if (flags.cwd) params.cwd = flags.cwd;
-  if (env) params.env = env;
-  if (commandTimeout) params.timeoutMs = commandTimeout;
-  if (flags.agent) params.agentId = flags.agent;
-  let result: { payload: RunPayload };
-  try {
-    result = await withOperator(target, ["operator.read", "operator.write"], async (c) => {
-      const node = pickNode(await listNodes(c), flags.node);
-      return c.call<{ payload: RunPayload }>("node.invoke", { nodeId: node.nodeId, command: "system.run", params, timeoutMs: invokeTimeout, idempotencyKey: randomUUID() }, target.timeoutMs);
-    });
-  } catch (err) {
-    if (err instanceof GatewayError) {
-      const nodeErr = (err.details as { nodeError?: { code?: string; message?: string } } | undefined)?.nodeError;
-      if (nodeErr?.code === "SYSTEM_RUN_DENIED") {
-        throw new UserError(
-          `${nodeErr.message ?? err.message}\nthe node's exec approvals refused this command; allow it on the node in its exec-approvals.json (see README "Exec approvals")`,
-          126,
-        );
-      }
-      if (nodeErr?.code === "TIMEOUT") throw new UserError(`${err.message}; raise --command-timeout for long commands`, 124);
-    }
-    throw err;
-  }
-  const p = result.payload;
-  if (flags.json) {
-    printJson(p);
-  } else {
-    process.stdout.write(p.stdout);
-    process.stderr.write(p.stderr);
-    if (p.error) say(`error: ${p.error}`);
-    if (p.timedOut) say(`timed out after ${commandTimeout} ms (killed)`);
-  }
-  if (p.exitCode !== undefined) return p.exitCode;
-  return p.success ? 0 : 127;
 }

@@ -1,12 +1,10 @@
-// Puts policy together for one system.run (node-host.md §3.5–3.7): look through dispatch wrappers,
-// resolve the executable the command really starts, match it against the allowlist, decide.
-import { decideExec, type Decision } from "../approvals/decision.js";
-import { compileAllowlistPattern } from "../approvals/glob.js";
-import { effectivePolicy, type EffectivePolicy } from "../approvals/policy.js";
-import type { ExecApprovalsFile } from "../approvals/schema.js";
-import { analyzeShellWrapper } from "./command-text.js";
+// Puts policy together for one system.run (node-host.md §3.5–3.11): the effective policy, then the
+// pure evaluation (policy/approvals/evaluate.ts) with executables resolved on this machine.
+import type { Decision } from "../../policy/approvals/decision.js";
+import { evaluateExec, type SegmentVerdict } from "../../policy/approvals/evaluate.js";
+import { effectivePolicy, type EffectivePolicy } from "../../policy/approvals/policy.js";
+import type { ExecApprovalsFile } from "../../policy/approvals/schema.js";
 import { resolveExecutable } from "./which.js";
-import { unwrapDispatchWrappers } from "./wrappers.js";
 
 export interface AuthorizeInput {
   argv: readonly string[];
@@ -17,43 +15,48 @@ export interface AuthorizeInput {
   agentId?: string;
   /** Undefined when there is no approvals file. */
   file: ExecApprovalsFile | undefined;
+  /** Replaces the policy derived from `file` (an ask-fallback run caps security). */
+  policy?: EffectivePolicy;
+  /** An operator approval bound to a verified plan; never the caller's bare `approved` flag. */
+  approved?: boolean;
 }
 
 export interface Authorization {
   decision: Decision;
   policy: EffectivePolicy;
   shellWrapper: boolean;
-  /** Resolved path of the command policy judged (inside any dispatch wrappers). */
+  /** Whether shell text (if any) could be analysed; false means a miss whatever the allowlist says. */
+  analysisOk: boolean;
+  analysisReason?: string;
+  /** One verdict per simple command (the argv itself, or each command of a shell wrapper's text). */
+  segments: SegmentVerdict[];
+  /** Resolved path of the first segment's executable (inside any dispatch wrappers). */
   resolvedPath?: string;
-  /** Patterns of the allowlist entries that matched. */
+  /** Patterns of the allowlist entries that matched, de-duplicated. */
   matchedPatterns: string[];
+  /** Inner executables to persist on allow-always; [] when nothing (or not everything) could be. */
+  allowAlwaysPatterns: string[];
 }
 
 export function authorizeRun(input: AuthorizeInput): Authorization {
-  const policy = effectivePolicy(input.file, input.agentId);
-  const shellWrapper = analyzeShellWrapper(input.argv) !== null;
-  const unwrapped = unwrapDispatchWrappers(input.argv);
-  // `env NAME=value cmd` changes what cmd does, and a wrapper that cannot be looked through hides it
-  const analysisOk = unwrapped.ok && !unwrapped.envAssignments;
-  const target = unwrapped.ok ? unwrapped.argv[0] : undefined;
-  const resolvedPath = target === undefined ? undefined : resolveExecutable(target, { cwd: input.cwd, pathEnv: input.pathEnv, home: input.home });
-
-  const matchedPatterns: string[] = [];
-  for (const entry of policy.allowlist) {
-    const wildcard = entry.pattern.trim() === "*";
-    if (wildcard || (resolvedPath !== undefined && compileAllowlistPattern(entry.pattern, input.home)(resolvedPath))) {
-      matchedPatterns.push(entry.pattern);
-    }
-  }
-  const decision = decideExec({
-    security: policy.security,
-    ask: policy.ask,
-    allowlistSatisfied: matchedPatterns.length > 0,
-    analysisOk,
-    shellWrapper,
-    approved: false, // `approved` in params is not trusted until runs are bound to a signed plan
+  const policy = input.policy ?? effectivePolicy(input.file, input.agentId);
+  const evaluation = evaluateExec({
+    argv: input.argv,
+    policy,
+    home: input.home,
+    approved: input.approved === true,
+    resolve: (argv0) => resolveExecutable(argv0, { cwd: input.cwd, pathEnv: input.pathEnv, home: input.home }),
   });
-  const result: Authorization = { decision, policy, shellWrapper, matchedPatterns };
-  if (resolvedPath !== undefined) result.resolvedPath = resolvedPath;
+  const result: Authorization = {
+    decision: evaluation.decision,
+    policy,
+    shellWrapper: evaluation.shellWrapper,
+    analysisOk: evaluation.analysisOk,
+    segments: evaluation.segments,
+    matchedPatterns: evaluation.matchedPatterns,
+    allowAlwaysPatterns: evaluation.allowAlwaysPatterns,
+  };
+  if (evaluation.analysisReason !== undefined) result.analysisReason = evaluation.analysisReason;
+  if (evaluation.resolvedPath !== undefined) result.resolvedPath = evaluation.resolvedPath;
   return result;
 }

@@ -78,5 +78,21 @@ test("key classification", () => {
   assert.equal(isSecretEnvKey("OPENCLAW_GATEWAY_TOKEN"), true);
   assert.equal(isSecretEnvKey("OPENCLAW_X_PASSWORD_Y"), true);
   assert.equal(isSecretEnvKey("OPENCLAW_STATE_DIR"), false);
-  assert.equal(isSecretEnvKey("GITHUB_TOKEN"), false);
+  for (const key of ["GITHUB_TOKEN", "aws_secret_access_key", "OPENAI_API_KEY", "DB_PASSWORD", "SIGNING_PRIVATE_KEY"]) {
+    assert.equal(isSecretEnvKey(key), true, key);
+  }
+  for (const key of ["TOKENIZERS_PARALLELISM", "KEYBOARD", "SECRETARY", "PATH"]) assert.equal(isSecretEnvKey(key), false, key);
+});
+
+test("inherited credentials are not passed on, but a request may set one explicitly", () => {
+  const r = buildChildEnv({ PATH: "/usr/bin", GITHUB_TOKEN: "ghp_x", OPENAI_API_KEY: "sk" }, { GITHUB_TOKEN: "given" }, { shellWrapper: false });
+  assert.equal(r.ok, true);
+  if (r.ok) assert.deepEqual(r.env, { PATH: "/usr/bin", GITHUB_TOKEN: "given" });
+});
+
+test("overrides that pick programs, proxies or trust roots are refused", () => {
+  for (const key of ["EDITOR", "HTTPS_PROXY", "SSL_CERT_FILE", "GIT_DIR", "npm_config_registry", "GIT_ASKPASS", "PYTHONSTARTUP"]) {
+    const r = buildChildEnv({}, { [key]: "x" }, { shellWrapper: false });
+    assert.equal(r.ok, false, key);
+  }
 });

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../../protocol/device-auth.js";
-import { serializeApprovals } from "../approvals/file.js";
+import { serializeApprovals } from "../../policy/approvals/file.js";
 import {
   handleExecApprovalsGet,
   handleExecApprovalsSet,
@@ -13,7 +13,7 @@ import {
   type CommandContext,
   type CommandOutcome,
 } from "./handlers.js";
-import { tempDir, waitUntilDead } from "./test-helpers.js";
+import { tempDir, waitUntilDead } from "../../shared/test-helpers.js";
 
 const SECRET = "node-secret-gateway-token-123";
 const FULL = { version: 1, defaults: { security: "full", ask: "off" }, agents: {} };
@@ -228,7 +228,12 @@ test("system.run: no approvals file → approval required", async () => {
 
 test("system.run: `approved: true` from the caller is not trusted", async () => {
   await withHarness(undefined, async (h) => {
-    await expectDenied(h, { command: ["uname"], approved: true, approvalDecision: "allow-once" }, "approval-required", "SYSTEM_RUN_DENIED: approval required");
+    // as 2026.9.6 answers: an approval is only accepted with the plan it was given for (approved-run.test.ts)
+    const outcome = await h.run({ command: ["uname"], approved: true, approvalDecision: "allow-once" });
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.error.code, "INVALID_REQUEST");
+    assert.match(!outcome.ok ? outcome.error.message : "", /^explicit approval requires matching systemRunPlan/);
+    assert.deepEqual(h.events, [], "nothing ran");
   });
 });
 
@@ -256,12 +261,26 @@ test("system.run: allowlist miss, per agent, and with ask=off", async () => {
   });
 });
 
-test("system.run: a shell wrapper is a miss in allowlist mode, even with a * entry", async () => {
-  const file = { version: 1, defaults: { security: "allowlist", ask: "on-miss" }, agents: { "*": { allowlist: [{ pattern: "*" }] } } };
-  await withHarness(file, async (h) => {
-    await expectDenied(h, { command: ["sh", "-c", "uname"] }, "approval-required", "SYSTEM_RUN_DENIED: approval required");
-    h.events.length = 0;
+test("system.run: a shell wrapper is judged by its inner commands; the wrapper alone never satisfies the allowlist", async () => {
+  const star = { version: 1, defaults: { security: "allowlist", ask: "on-miss" }, agents: { "*": { allowlist: [{ pattern: "*" }] } } };
+  await withHarness(star, async (h) => {
+    assert.equal(payloadOf(await h.run({ command: ["sh", "-c", "uname"] })).exitCode, 0, "* covers the inner command");
     assert.equal(payloadOf(await h.run({ command: ["uname"] })).exitCode, 0, "* allows plain commands");
+  });
+  const shOnly = { version: 1, defaults: { security: "allowlist", ask: "on-miss" }, agents: { main: { allowlist: [{ pattern: "/bin/sh" }, { pattern: "/usr/bin/sh" }] } } };
+  await withHarness(shOnly, async (h) => {
+    await expectDenied(h, { command: ["sh", "-c", "uname"] }, "approval-required", "SYSTEM_RUN_DENIED: approval required");
+  });
+  const inner = { version: 1, defaults: { security: "allowlist", ask: "off" }, agents: { main: { allowlist: [{ pattern: UNAME }] } } };
+  await withHarness(inner, async (h) => {
+    assert.equal(payloadOf(await h.run({ command: ["sh", "-c", "uname && uname -s"] })).exitCode, 0, "every segment allowlisted");
+    h.events.length = 0;
+    await expectDenied(
+      h,
+      { command: ["sh", "-c", "uname; id"] },
+      "allowlist-miss",
+      "SYSTEM_RUN_DENIED: allowlist miss (shell wrappers like sh/bash/zsh -c require approval; approve once/always or run with --ask on-miss|always)",
+    );
   });
 });
 

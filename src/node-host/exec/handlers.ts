@@ -2,13 +2,15 @@
 // §5.1–5.3), as the node host's invoke dispatcher calls them. `params` is the parsed paramsJSON, or
 // undefined when it was null.
 import { join } from "node:path";
-import { APPROVALS_FILE_NAME, setApprovals, snapshotApprovals } from "../approvals/file.js";
-import { isPlainObject } from "../approvals/schema.js";
+import { APPROVALS_FILE_NAME, readApprovals, setApprovals, snapshotApprovals } from "../../policy/approvals/file.js";
+import { appendAudit, summarizeApprovalsDiff } from "../../policy/audit.js";
+import { isPlainObject } from "../../policy/approvals/schema.js";
 import { INVALID_REQUEST, fail, type CommandContext, type CommandOutcome } from "./context.js";
 import { buildChildEnv } from "./env.js";
 import { whichAll } from "./which.js";
 
 export { handleSystemRun } from "./system-run.js";
+export { handleSystemRunPrepare } from "./prepare.js";
 export type { CommandContext, CommandOutcome } from "./context.js";
 
 function approvalsPath(ctx: CommandContext): string {
@@ -41,7 +43,13 @@ export async function handleExecApprovalsSet(params: unknown, ctx: CommandContex
   if (!isPlainObject(file)) return fail(INVALID_REQUEST, "exec approvals file required");
   const baseHash = isPlainObject(params) && typeof params.baseHash === "string" ? params.baseHash : undefined;
   try {
-    return { ok: true, payload: setApprovals(approvalsPath(ctx), file, baseHash) };
+    const before = readApprovals(approvalsPath(ctx));
+    const after = setApprovals(approvalsPath(ctx), file, baseHash);
+    if (after.hash !== before.hash) {
+      const oldFile = before.kind === "ok" ? before.file : undefined;
+      appendAudit(ctx.stateDir, { kind: "change", by: "gateway", via: "system.execApprovals.set", oldHash: before.hash, newHash: after.hash, summary: summarizeApprovalsDiff(oldFile, after.file) });
+    }
+    return { ok: true, payload: after };
   } catch (err) {
     return errorOutcome(err);
   }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { killAllRunning, runProcess, runningCount, utf8SafeLength, TRUNCATION_MARKER } from "./run-process.js";
-import { isAlive, tempDir, waitUntilDead } from "./test-helpers.js";
+import { isAlive, tempDir, waitUntilDead } from "../../shared/test-helpers.js";
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveExecutable, whichAll } from "./which.js";
-import { tempDir } from "./test-helpers.js";
+import { tempDir } from "../../shared/test-helpers.js";
 
 // Layout: a/tool (not executable), b/tool (executable), b/dir (a directory), a/only-a (executable)
 function layout(dir: string): { a: string; b: string } {

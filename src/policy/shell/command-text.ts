@@ -12,6 +12,8 @@ export interface ShellInvocation extends ShellWrapper {
   trailingArgs: boolean;
   /** `env NAME=value` in front of the shell. */
   envAssignments: boolean;
+  /** The shell's arguments before the inline command (its options, the inline flag included). */
+  options: string[];
 }
 
 const POSIX_SHELLS: readonly string[] = SHELL_APPLETS;
@@ -33,14 +35,14 @@ export function formatArgv(argv: readonly string[]): string {
 
 // Finds the inline command of a POSIX shell: -c, -lc, --command, or any single-dash cluster holding `c`
 // (the command is the next argument, as the shells themselves read it). Stops at `--` or a script name.
-function posixInline(args: readonly string[]): { inline: string; trailing: boolean } | null {
+function posixInline(args: readonly string[]): { inline: string; trailing: boolean; options: string[] } | null {
   for (let i = 0; i < args.length; i++) {
     const token = args[i] ?? "";
     if (token === "--") return null;
     const isInlineFlag = token === "--command" || /^-[A-Za-z]*c[A-Za-z]*$/.test(token);
     if (isInlineFlag) {
       const inline = args[i + 1];
-      return inline === undefined ? null : { inline, trailing: i + 2 < args.length };
+      return inline === undefined ? null : { inline, trailing: i + 2 < args.length, options: args.slice(0, i + 1) };
     }
     if (POSIX_VALUE_OPTIONS.has(token)) {
       i++;
@@ -53,10 +55,10 @@ function posixInline(args: readonly string[]): { inline: string; trailing: boole
 }
 
 // cmd /c|/k and PowerShell -c|-command|--command: the rest of argv joined by spaces.
-function restAfterFlag(args: readonly string[], isFlag: (token: string) => boolean): string | null {
+function restAfterFlag(args: readonly string[], isFlag: (token: string) => boolean): { inline: string; options: string[] } | null {
   const index = args.findIndex(isFlag);
   if (index < 0) return null;
-  return args.slice(index + 1).join(" ");
+  return { inline: args.slice(index + 1).join(" "), options: args.slice(0, index + 1) };
 }
 
 /** Full detection result, including what decides the display text. */
@@ -69,15 +71,15 @@ export function analyzeShellWrapper(argv: readonly string[]): ShellInvocation | 
   const envAssignments = unwrapped.envAssignments;
   if (POSIX_SHELLS.includes(shell)) {
     const found = posixInline(args);
-    return found ? { shell, inlineCommand: found.inline, trailingArgs: found.trailing, envAssignments } : null;
+    return found ? { shell, inlineCommand: found.inline, trailingArgs: found.trailing, envAssignments, options: found.options } : null;
   }
   if (shell === "cmd") {
-    const inline = restAfterFlag(args, (t) => /^\/[ck]$/i.test(t));
-    return inline === null ? null : { shell, inlineCommand: inline, trailingArgs: false, envAssignments };
+    const found = restAfterFlag(args, (t) => /^\/[ck]$/i.test(t));
+    return found === null ? null : { shell, inlineCommand: found.inline, trailingArgs: false, envAssignments, options: found.options };
   }
   if (POWERSHELLS.includes(shell)) {
-    const inline = restAfterFlag(args, (t) => ["-c", "-command", "--command"].includes(t.toLowerCase()));
-    return inline === null ? null : { shell, inlineCommand: inline, trailingArgs: false, envAssignments };
+    const found = restAfterFlag(args, (t) => ["-c", "-command", "--command"].includes(t.toLowerCase()));
+    return found === null ? null : { shell, inlineCommand: found.inline, trailingArgs: false, envAssignments, options: found.options };
   }
   return null;
 }

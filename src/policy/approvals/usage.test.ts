@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../exec/test-helpers.js";
+import { tempDir } from "../../shared/test-helpers.js";
 import { serializeApprovals } from "./file.js";
 import { recordAllowlistUse } from "./usage.js";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatArgv, inferCommandText, isShellWrapper, resolveCommandText } from "./command-text.js";
+import { analyzeShellWrapper, formatArgv, inferCommandText, isShellWrapper, resolveCommandText } from "./command-text.js";
 import { unwrapDispatchWrappers } from "./wrappers.js";
 
 test("formatArgv", () => {
@@ -78,12 +78,63 @@ test("resolveCommandText: rawCommand must match", () => {
   assert.deepEqual(resolveCommandText(["uname", "-a"], "rm -rf /"), { ok: false, message: "rawCommand does not match command" });
 });
 
-test("unwrapDispatchWrappers", () => {
-  assert.deepEqual(unwrapDispatchWrappers(["uname", "-a"]), { ok: true, argv: ["uname", "-a"], wrappers: [], envAssignments: false });
-  assert.deepEqual(unwrapDispatchWrappers(["/usr/bin/env", "uname"]), { ok: true, argv: ["uname"], wrappers: ["env"], envAssignments: false });
-  assert.deepEqual(unwrapDispatchWrappers(["env", "A=1", "B=2", "uname"]), { ok: true, argv: ["uname"], wrappers: ["env"], envAssignments: true });
-  assert.deepEqual(unwrapDispatchWrappers(["timeout", "5", "nice", "uname"]), { ok: true, argv: ["uname"], wrappers: ["timeout", "nice"], envAssignments: false });
-  for (const argv of [["sudo", "uname"], ["env", "-i", "uname"], ["nice", "-n", "5", "uname"], ["timeout", "-s", "KILL", "5", "x"], ["nohup"], ["busybox", "rm", "-rf", "/"], ["nice", "nice", "nice", "nice", "nice", "uname"]]) {
-    assert.equal(unwrapDispatchWrappers(argv).ok, false, JSON.stringify(argv));
+test("unwrapDispatchWrappers: looked through", () => {
+  const cases: [string[], string[], string[], string[], boolean][] = [
+    // argv, inner argv, wrapper names, wrapper tokens, envAssignments
+    [["uname", "-a"], ["uname", "-a"], [], [], false],
+    [["/usr/bin/env", "uname"], ["uname"], ["env"], ["/usr/bin/env"], false],
+    [["env", "--", "uname"], ["uname"], ["env"], ["env"], false],
+    [["env", "A=1", "B=2", "uname"], ["uname"], ["env"], ["env"], true],
+    [["timeout", "5", "nice", "uname"], ["uname"], ["timeout", "nice"], ["timeout", "nice"], false],
+    [["nice", "-n", "5", "uname"], ["uname"], ["nice"], ["nice"], false],
+    [["nice", "-n5", "uname"], ["uname"], ["nice"], ["nice"], false],
+    [["nice", "-5", "uname"], ["uname"], ["nice"], ["nice"], false],
+    [["nice", "--adjustment=-3", "uname"], ["uname"], ["nice"], ["nice"], false],
+    [["nice", "--priority", "3", "uname"], ["uname"], ["nice"], ["nice"], false],
+    [["timeout", "-s", "KILL", "5", "x"], ["x"], ["timeout"], ["timeout"], false],
+    [["timeout", "--signal=TERM", "-k", "2s", "--preserve-status", "--foreground", "-v", "1.5m", "x", "-y"], ["x", "-y"], ["timeout"], ["timeout"], false],
+    [["timeout", "-sKILL", "--kill-after=1", "5", "x"], ["x"], ["timeout"], ["timeout"], false],
+    [["stdbuf", "-oL", "-e", "0", "--input=4K", "x"], ["x"], ["stdbuf"], ["stdbuf"], false],
+    [["nohup", "--", "x"], ["x"], ["nohup"], ["nohup"], false],
+    [["busybox", "sh", "-c", "id"], ["sh", "-c", "id"], ["busybox"], ["busybox"], false],
+  ];
+  for (const [argv, inner, wrappers, wrapperTokens, envAssignments] of cases) {
+    assert.deepEqual(unwrapDispatchWrappers(argv), { ok: true, argv: inner, wrappers, wrapperTokens, envAssignments }, JSON.stringify(argv));
   }
+});
+
+test("unwrapDispatchWrappers: not looked through", () => {
+  const cases: string[][] = [
+    ["sudo", "uname"],
+    ["env", "-i", "uname"],
+    ["env", "-S", "uname -a"],
+    ["env", "-u", "X", "uname"],
+    ["env", "--split-string=uname"],
+    ["env", "A=1"],
+    ["nice", "-n", "x", "uname"],
+    ["nice", "--foo", "uname"],
+    ["timeout", "-s", "KILL", "x"],
+    ["timeout", "--kill-after", "uname"],
+    ["timeout", "uname"],
+    ["timeout", "5"],
+    ["stdbuf", "-o", "/tmp/x", "uname"],
+    ["nohup", "--help"],
+    ["nohup"],
+    ["busybox", "rm", "-rf", "/"],
+    ["toybox"],
+    ["nice", "nice", "nice", "nice", "nice", "uname"],
+    ["nice", "chrt", "1", "uname"],
+  ];
+  for (const argv of cases) assert.equal(unwrapDispatchWrappers(argv).ok, false, JSON.stringify(argv));
+});
+
+test("analyzeShellWrapper: options in front of the inline command", () => {
+  const cases: [string[], string[]][] = [
+    [["sh", "-c", "id"], ["-c"]],
+    [["bash", "-x", "-lc", "id"], ["-x", "-lc"]],
+    [["bash", "-o", "pipefail", "-c", "id"], ["-o", "pipefail", "-c"]],
+    [["bash", "--rcfile", "/tmp/x", "-ic", "id"], ["--rcfile", "/tmp/x", "-ic"]],
+    [["cmd", "/d", "/c", "dir"], ["/d", "/c"]],
+  ];
+  for (const [argv, options] of cases) assert.deepEqual(analyzeShellWrapper(argv)?.options, options, JSON.stringify(argv));
 });

@@ -1,5 +1,5 @@
-// Whether a system.run may go ahead (node-host.md §3.5). Pure: the caller has already resolved the
-// policy and matched the allowlist.
+// Whether a system.run may go ahead (node-host.md §3.5). Pure: the caller (evaluate.ts) has already
+// resolved the policy, analysed the command and matched the allowlist.
 //
 //   security \ ask        off            on-miss            always
 //   deny                  DISABLED       DISABLED           DISABLED
@@ -7,7 +7,9 @@
 //   allowlist, miss       allowlist miss approval required  approval required
 //   full                  run            run                approval required
 //
-// With `approved` every cell except deny runs. A shell wrapper in allowlist mode counts as a miss.
+// With `approved` every cell except deny runs. A POSIX shell wrapper is a hit when its inline command
+// is (2026.9.6; 2026.2.26 blocked every shell wrapper); cmd.exe /c never is (evaluate.ts never lets its
+// text satisfy the allowlist). A miss by a shell wrapper gets the longer message naming the wrappers.
 
 export type Security = "deny" | "allowlist" | "full";
 export type Ask = "off" | "on-miss" | "always";
@@ -19,6 +21,8 @@ export interface DecisionInput {
   allowlistSatisfied: boolean;
   analysisOk: boolean;
   shellWrapper: boolean;
+  /** The shell wrapper is cmd.exe (its own miss message). */
+  windowsShell?: boolean;
   approved: boolean;
 }
 
@@ -30,13 +34,17 @@ export const DENY_MESSAGES = {
   allowlistMiss: "SYSTEM_RUN_DENIED: allowlist miss",
   allowlistMissShell:
     "SYSTEM_RUN_DENIED: allowlist miss (shell wrappers like sh/bash/zsh -c require approval; approve once/always or run with --ask on-miss|always)",
+  allowlistMissWindowsShell:
+    "SYSTEM_RUN_DENIED: allowlist miss (Windows shell wrappers like cmd.exe /c require approval; approve once/always or run with --ask on-miss|always)",
 } as const;
 
-// Whether the command counts as covered by the allowlist. Shell text is not analysed yet, so a shell
-// wrapper never is; when shell analysis lands, its verdict plugs in here.
 function coveredByAllowlist(input: DecisionInput): boolean {
-  if (input.shellWrapper) return false;
   return input.analysisOk && input.allowlistSatisfied;
+}
+
+function missMessage(input: DecisionInput): string {
+  if (input.windowsShell) return DENY_MESSAGES.allowlistMissWindowsShell;
+  return input.shellWrapper ? DENY_MESSAGES.allowlistMissShell : DENY_MESSAGES.allowlistMiss;
 }
 
 export function decideExec(input: DecisionInput): Decision {
@@ -47,8 +55,7 @@ export function decideExec(input: DecisionInput): Decision {
     return { allow: false, reason: "approval-required", message: DENY_MESSAGES.approvalRequired };
   }
   if (miss && !input.approved) {
-    const message = input.shellWrapper ? DENY_MESSAGES.allowlistMissShell : DENY_MESSAGES.allowlistMiss;
-    return { allow: false, reason: "allowlist-miss", message };
+    return { allow: false, reason: "allowlist-miss", message: missMessage(input) };
   }
   return { allow: true };
 }

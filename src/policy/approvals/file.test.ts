@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../../protocol/device-auth.js";
-import { tempDir } from "../exec/test-helpers.js";
+import { tempDir } from "../../shared/test-helpers.js";
 import { effectivePolicy, normalizeApprovals, readApprovals, serializeApprovals, setApprovals, snapshotApprovals } from "./file.js";
 
 const EMPTY_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
