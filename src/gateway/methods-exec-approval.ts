@@ -101,8 +101,9 @@ async function persistAllowAlways(ctx: GatewayContext, conn: Connection, rec: Ap
     if (added.length === 0) return { added };
     for (const pattern of added) list.push({ pattern, source: "allow-always" } as { pattern: string });
     try {
-      await invokeNode(ctx, conn, { nodeId: rec.nodeId, command: "system.execApprovals.set", params: { file, baseHash: snap.hash } });
-      ctx.audit({ kind: "change", by: actorOf(conn), nodeId: rec.nodeId, oldHash: snap.hash, summary: `agents.${rec.plan.agentId}.allowlist ${added.map((p) => `+${p}`).join(" ")} (allow-always ${rec.id})` });
+      const after = (await invokeNode(ctx, conn, { nodeId: rec.nodeId, command: "system.execApprovals.set", params: { file, baseHash: snap.hash } })).payload as { hash?: unknown };
+      const newHash = typeof after?.hash === "string" ? after.hash : undefined;
+      ctx.audit({ kind: "change", by: actorOf(conn), nodeId: rec.nodeId, oldHash: snap.hash, ...(newHash ? { newHash } : {}), summary: `agents.${rec.plan.agentId}.allowlist ${added.map((p) => `+${p}`).join(" ")} (allow-always ${rec.id})` });
       return { added };
     } catch (err) {
       if (attempt === 0 && /changed; reload and retry/.test((err as Error).message)) continue;

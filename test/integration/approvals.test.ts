@@ -86,7 +86,7 @@ test("allow-always adds the inner executables (never the shell) to the node's al
     assert.equal((await run(s, { command: ["uname", "-s"] })).payload.stdout, "Linux\n");
     const gwAudit = readFileSync(join(s.gw.stateDir, "audit.jsonl"), "utf8");
     assert.match(gwAudit, /"resolution":"allow-always"/);
-    assert.match(gwAudit, /"kind":"change"/);
+    assert.match(gwAudit, /"kind":"change".*"oldHash":"[0-9a-f]{64}","newHash":"[0-9a-f]{64}"/);
   } finally {
     await s.f.close();
   }
