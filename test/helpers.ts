@@ -55,7 +55,7 @@ export class Fixture {
 
   joinCode(gw: Gateway): string {
     const { token, expiresAtMs } = gw.store.mintBootstrapToken(600_000);
-    return encodeSetupCode({ url: gw.url(), bootstrapToken: token, expiresAtMs });
+    return encodeSetupCode({ url: gw.url(), bootstrapToken: token, expiresAtMs, ...(gw.tlsFingerprint ? { tlsFingerprint: gw.tlsFingerprint } : {}) });
   }
 
   /** A paired, approved, connected node (through a join code). */
@@ -67,7 +67,7 @@ export class Fixture {
   }
 
   async operator(gw: Gateway, scopes = ["operator.admin", "operator.read", "operator.write", "operator.pairing"]): Promise<OperatorClient> {
-    const c = await OperatorClient.connect({ url: gw.url(), token: TOKEN, timeoutMs: 10_000 }, scopes);
+    const c = await OperatorClient.connect({ url: gw.url(), token: TOKEN, timeoutMs: 10_000, ...(gw.tlsFingerprint ? { tlsFingerprint: gw.tlsFingerprint } : {}) }, scopes);
     this.clients.push(c);
     return c;
   }

@@ -23,7 +23,8 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | n
 
 function connectionOptions(cmd: Command): Command {
   return cmd
-    .option("--url <url>", "gateway WebSocket URL (default ws://127.0.0.1:18789, or OPENCLAW_GATEWAY_URL)")
+    .option("--url <url>", "gateway WebSocket URL, ws:// or wss:// (default ws://127.0.0.1:18789 — wss:// when gateway.tls.enabled — or OPENCLAW_GATEWAY_URL)")
+    .option("--tls-fingerprint <sha256>", "pin the gateway's TLS certificate (from `openclaw gateway fingerprint`); implies wss://")
     .option("--token <token>", "gateway token (prefer OPENCLAW_GATEWAY_TOKEN: argv is visible to other users)")
     .option("--password <password>", "gateway password (prefer OPENCLAW_GATEWAY_PASSWORD)")
     .option("--timeout <ms>", "how long to wait for the gateway")
@@ -40,8 +41,18 @@ gateway
   .option("--token <token>", "shared token (or OPENCLAW_GATEWAY_TOKEN / gateway.auth.token; generated if none)")
   .option("--password <password>", "shared password instead of a token (or OPENCLAW_GATEWAY_PASSWORD)")
   .addOption(new Option("--auth <mode>", "auth mode").choices(["token", "password", "none"]))
+  .option("--tls", "serve wss:// (or gateway.tls.enabled); without a certificate, a self-signed one is generated once in the state dir")
+  .option("--no-tls", "serve plain ws:// even if gateway.tls.enabled is set")
+  .option("--tls-cert <file>", "PEM certificate to serve (implies --tls; or gateway.tls.certPath)")
+  .option("--tls-key <file>", "PEM private key of --tls-cert (or gateway.tls.keyPath)")
   .addOption(new Option("--tick-interval <ms>").hideHelp())
   .action(run(async (flags) => (await import("./commands/gateway.js")).gatewayRun(flags)));
+gateway
+  .command("fingerprint")
+  .description("print the SHA-256 fingerprint of this gateway's TLS certificate (what nodes pass to --tls-fingerprint)")
+  .option("--tls-cert <file>", "a certificate other than the configured/generated one")
+  .option("--json", "print JSON")
+  .action(run(async (flags) => (await import("./commands/gateway.js")).gatewayFingerprint(flags)));
 
 // ---- node ------------------------------------------------------------------------------------
 const node = program.command("node").description("run this machine as a node host");
@@ -50,8 +61,9 @@ node
   .description("connect to a gateway and execute commands it routes here (under local exec approvals)")
   .option("--host <host>", "gateway host (default: saved in node.json, else 127.0.0.1)")
   .option("--port <port>", "gateway port (default: saved, else 18789)")
-  .option("--tls", "use wss:// (not implemented yet)")
-  .option("--tls-fingerprint <sha256>", "pin the gateway certificate (not implemented yet)")
+  .option("--tls", "use wss:// (kept in node.json; CA-verified unless pinned)")
+  .option("--no-tls", "use plain ws:// even if node.json or gateway.tls.enabled says TLS")
+  .option("--tls-fingerprint <sha256>", "pin the gateway certificate (64 hex, colons/sha256: prefix allowed; from `openclaw gateway fingerprint`); implies --tls, replaces the saved pin")
   .option("--node-id <id>", "override the node instance id (clears the stored pairing token)")
   .option("--display-name <name>", "name shown to operators (default: saved, else the host name)")
   .option("--pair <code>", "one-time join code from `openclaw nodes join-code` (pairs without a manual approval)")

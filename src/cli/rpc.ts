@@ -1,12 +1,15 @@
 // A one-shot operator connection: challenge → connect (token auth, least-privilege scopes) → calls → close.
 import { randomUUID } from "node:crypto";
 import { platform } from "node:os";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { dialGateway, GatewayTransportError, plainToTlsHint } from "../shared/gateway-socket.js";
 import { LITE_VERSION, LIMITS } from "../protocol/codes.js";
 import { GatewayError, UserError } from "./errors.js";
 
 export interface OperatorTarget {
   url: string;
+  /** Normalised SHA-256 pin of the gateway certificate (wss:// only). */
+  tlsFingerprint?: string;
   token?: string;
   password?: string;
   /** Overall time budget for connecting and each call, ms. */
@@ -33,8 +36,22 @@ export class OperatorClient {
     this.eventHandlers.push(h);
   }
 
-  private open(scopes: string[]): Promise<void> {
+  private async open(scopes: string[]): Promise<void> {
     const { url, timeoutMs } = this.target;
+    const refused = `cannot reach the gateway at ${url} (connection refused). Is it running? Start it with: openclaw gateway run`;
+    try {
+      // wss:// is verified (pin or CA) before the upgrade request is written
+      this.ws = await dialGateway(url, {
+        ...(this.target.tlsFingerprint ? { tlsFingerprint: this.target.tlsFingerprint } : {}),
+        tlsTimeoutMs: timeoutMs,
+        ws: { maxPayload: LIMITS.maxPayloadBytes, perMessageDeflate: false },
+      });
+    } catch (err) {
+      if (err instanceof GatewayTransportError) {
+        throw new UserError((err as GatewayTransportError & { errno?: string }).errno === "ECONNREFUSED" ? refused : err.message);
+      }
+      throw new UserError(`invalid gateway url ${url}: ${(err as Error).message}`);
+    }
     return new Promise((resolve, reject) => {
       let settled = false;
       const done = (err?: Error) => {
@@ -47,19 +64,10 @@ export class OperatorClient {
         } else resolve();
       };
       const timer = setTimeout(() => done(new UserError(`no answer from the gateway at ${url} within ${timeoutMs} ms`)), timeoutMs);
-      try {
-        this.ws = new WebSocket(url, { maxPayload: LIMITS.maxPayloadBytes, perMessageDeflate: false });
-      } catch (err) {
-        done(new UserError(`invalid gateway url ${url}: ${(err as Error).message}`));
-        return;
-      }
       const connectId = randomUUID();
       this.ws.on("error", (err) => {
         const code = (err as NodeJS.ErrnoException).code;
-        const msg =
-          code === "ECONNREFUSED"
-            ? `cannot reach the gateway at ${url} (connection refused). Is it running? Start it with: openclaw gateway run`
-            : `cannot reach the gateway at ${url}: ${err.message}`;
+        const msg = code === "ECONNREFUSED" ? refused : `cannot reach the gateway at ${url}: ${err.message}${plainToTlsHint(url, err.message)}`;
         done(new UserError(msg));
       });
       this.ws.on("close", (code, reason) => {

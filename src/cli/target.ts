@@ -3,11 +3,16 @@
 import { loadConfig, configString, configGet } from "../shared/config.js";
 import { configPath, stateDir } from "../shared/paths.js";
 import { readGeneratedToken } from "../gateway/auth-config.js";
+import { inspectCertificate, resolveTlsPaths } from "../gateway/tls.js";
+import { INVALID_TLS_FINGERPRINT, normalizeTlsFingerprint } from "../shared/tls-fingerprint.js";
+import type { Config } from "../shared/config.js";
+import { expandHome, homeDir } from "../shared/paths.js";
 import type { OperatorTarget } from "./rpc.js";
 import { UserError } from "./errors.js";
 
 export interface ConnectionFlags {
   url?: string;
+  tlsFingerprint?: string;
   token?: string;
   password?: string;
   timeout?: string;
@@ -29,16 +34,38 @@ function isLoopbackUrl(url: string): boolean {
   }
 }
 
+function localCertificatePin(config: Config, env: NodeJS.ProcessEnv): string | undefined {
+  const configured = configString(config, "gateway.tls.certPath");
+  const certPath = configured ? expandHome(configured, homeDir(env)) : resolveTlsPaths(stateDir(env)).certPath;
+  try {
+    return inspectCertificate(certPath).fingerprint;
+  } catch {
+    return undefined; // no local certificate: CA verification decides
+  }
+}
+
 export function resolveTarget(flags: ConnectionFlags, defaultTimeoutMs = 10_000, env: NodeJS.ProcessEnv = process.env): OperatorTarget {
   const config = loadConfig(configPath(env));
   const remote = configString(config, "gateway.mode") === "remote";
   const port = configGet(config, "gateway.port");
-  const url =
+  const localTls = configGet(config, "gateway.tls.enabled") === true;
+  let url =
     flags.url ??
     (env.OPENCLAW_GATEWAY_URL?.trim() || undefined) ??
     (remote ? configString(config, "gateway.remote.url") : undefined) ??
-    `ws://127.0.0.1:${typeof port === "number" ? port : 18789}`;
+    `${localTls ? "wss" : "ws"}://127.0.0.1:${typeof port === "number" ? port : 18789}`;
   if (!/^wss?:\/\//.test(url)) throw new UserError(`--url must start with ws:// or wss://, got "${url}"`);
+  let tlsFingerprint: string | undefined;
+  const pinText = flags.tlsFingerprint ?? (remote ? configString(config, "gateway.remote.tlsFingerprint") : undefined);
+  if (pinText !== undefined) {
+    tlsFingerprint = normalizeTlsFingerprint(pinText);
+    if (!tlsFingerprint) throw new UserError(INVALID_TLS_FINGERPRINT);
+    // a pin implies TLS (as `node run --tls-fingerprint`)
+    if (url.startsWith("ws://")) url = `wss://${url.slice(5)}`;
+  } else if (url.startsWith("wss://") && isLoopbackUrl(url)) {
+    // the local gateway's own certificate, like its generated token: trusted because it is ours
+    tlsFingerprint = localCertificatePin(config, env);
+  }
   const token =
     flags.token ??
     (env.OPENCLAW_GATEWAY_TOKEN?.trim() || undefined) ??
@@ -47,6 +74,7 @@ export function resolveTarget(flags: ConnectionFlags, defaultTimeoutMs = 10_000,
   const password = flags.password ?? (env.OPENCLAW_GATEWAY_PASSWORD?.trim() || undefined) ?? configString(config, remote ? "gateway.remote.password" : "gateway.auth.password");
   return {
     url,
+    ...(tlsFingerprint ? { tlsFingerprint } : {}),
     ...(token ? { token } : {}),
     ...(password ? { password } : {}),
     timeoutMs: parseMs(flags.timeout, "--timeout", defaultTimeoutMs),

@@ -18,6 +18,8 @@ export interface GatewayContext {
   readonly stateDir: string;
   /** ws(s)://host:port a node on this machine would use (for join codes). */
   publicUrl(): string;
+  /** SHA-256 fingerprint of the gateway's TLS certificate when it serves wss:// (put into join codes). */
+  readonly tlsFingerprint?: string | undefined;
   /** Sends a scope-filtered event to operators. */
   broadcast(event: string, payload: unknown): void;
   /** Closes every live socket of a device (e.g. after removal or revocation). */

@@ -1,6 +1,7 @@
 // The gateway server: HTTP(S) + WebSocket upgrade, connections, admission, method dispatch,
 // broadcasts, tick/ping timers and graceful shutdown.
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { CloseCodes, ErrorCodes, LIMITS, LITE_VERSION, PROTOCOL_VERSION } from "../protocol/codes.js";
@@ -28,6 +29,7 @@ import { ADVERTISED_EVENTS, eventScope, methodAccess, scopeSatisfied } from "./s
 import type { GatewayAuth } from "./shared-auth.js";
 import { nodePairRequests } from "./views.js";
 import { randomUUID } from "node:crypto";
+import { GATEWAY_TLS_MIN_VERSION } from "./tls.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -44,9 +46,8 @@ export interface GatewayOptions {
   commandPolicy?: Partial<CommandPolicy>;
   rateLimit?: Partial<RateLimitOptions>;
   log?: Logger;
-  /** Pre-built server (TLS); the gateway attaches its upgrade handler to it. */
-  server?: Server;
-  scheme?: "ws" | "wss";
+  /** Serve wss:// with this PEM pair (TLS 1.3 minimum). `fingerprint` (SHA-256 hex) goes into join codes. */
+  tls?: { cert: string; key: string; fingerprint: string };
 }
 
 function isLoopbackAddress(ip: string): boolean {
@@ -75,7 +76,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly limiter: AuthRateLimiter;
   private readonly methods: Record<string, MethodDef>;
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer;
   private readonly wss: WebSocketServer;
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
@@ -102,7 +103,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
       this.audit({ kind: "decision", decision: "resolved", resolution: "expired", approvalId: rec.id, nodeId: rec.nodeId, command: rec.plan.commandText });
       this.broadcast("exec.approval.resolved", { id: rec.id, decision: null, resolvedBy: "timeout", ts: Date.now() });
     });
-    this.server = opts.server ?? createServer();
+    this.server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: GATEWAY_TLS_MIN_VERSION }) : createServer();
     this.server.on("request", (req, res) => {
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
@@ -150,7 +151,12 @@ export class Gateway implements GatewayContext, ConnectionHost {
   url(): string {
     const host = this.host === "0.0.0.0" || this.host === "::" ? "127.0.0.1" : this.host;
     const h = host.includes(":") ? `[${host}]` : host;
-    return `${this.opts.scheme ?? "ws"}://${h}:${this.port}`;
+    return `${this.opts.tls ? "wss" : "ws"}://${h}:${this.port}`;
+  }
+
+  /** SHA-256 fingerprint of the TLS certificate (lower-case hex), when serving wss://. */
+  get tlsFingerprint(): string | undefined {
+    return this.opts.tls?.fingerprint;
   }
 
   publicUrl(): string {

@@ -12,10 +12,25 @@ export interface SetupCodePayload {
   url: string;
   bootstrapToken: string;
   expiresAtMs: number;
+  /** The gateway certificate's SHA-256 pin, for a wss:// url (protocol.md §6.4). */
+  tlsFingerprint?: string;
 }
 
 export function encodeSetupCode(p: SetupCodePayload): string {
   return Buffer.from(JSON.stringify(p), "utf8").toString("base64url");
+}
+
+/**
+ * Our certificate pin only describes a wss:// url that reaches this gateway directly: same port as
+ * ours (an operator-supplied url on another port is most likely a TLS-terminating proxy).
+ */
+function pinApplies(url: string, own: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "wss:" && (u.port || "443") === (new URL(own).port || "443");
+  } catch {
+    return false;
+  }
 }
 
 export const deviceMethods: Record<string, MethodDef> = {
@@ -125,7 +140,7 @@ export const deviceMethods: Record<string, MethodDef> = {
       const { token, expiresAtMs } = ctx.store.mintBootstrapToken(LIMITS.bootstrapTokenTtlMs);
       ctx.log.info(`join code minted (expires ${new Date(expiresAtMs).toISOString()}, single use)`);
       return {
-        setupCode: encodeSetupCode({ url, bootstrapToken: token, expiresAtMs }),
+        setupCode: encodeSetupCode({ url, bootstrapToken: token, expiresAtMs, ...(ctx.tlsFingerprint && pinApplies(url, ctx.publicUrl()) ? { tlsFingerprint: ctx.tlsFingerprint } : {}) }),
         gatewayUrl: url,
         auth: "token",
         urlSource: p.publicUrl ? "param" : "local",

@@ -2,15 +2,20 @@
 // and requests; reconnects with jittered back-off; pairing is retried quietly so an approval is
 // picked up within seconds (node-host.md §7, §12 items 1–2).
 import { randomUUID } from "node:crypto";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { CloseCodes, ConnectDetailCodes as D, LIMITS, LITE_VERSION } from "../protocol/codes.js";
 import { buildPayloadV3, signPayload, tokenSlot, type DeviceKeyPair } from "../protocol/device-auth.js";
 import type { ConnectAuth, ConnectParams } from "../protocol/frames.js";
 import { Backoff } from "../shared/backoff.js";
+import { dialGateway, GatewayTransportError, plainToTlsHint } from "../shared/gateway-socket.js";
 import type { Logger } from "../shared/log.js";
 
 export interface GatewayClientOptions {
   url: string;
+  /** Normalised SHA-256 pin of the gateway certificate (wss:// only). */
+  tlsFingerprint?: string;
+  /** For OPENCLAW_ALLOW_INSECURE_PRIVATE_WS. */
+  env?: NodeJS.ProcessEnv;
   identity: DeviceKeyPair;
   client: { displayName: string; instanceId: string; platform: string; deviceFamily?: string };
   caps: string[];
@@ -193,10 +198,54 @@ export class GatewayClient {
     return params;
   }
 
+  private dialSeq = 0;
+
   private open(): void {
     if (this.stopped) return;
     this.nextDelay = undefined;
-    const ws = new WebSocket(this.opts.url, { maxPayload: LIMITS.maxPayloadBytes, perMessageDeflate: false, handshakeTimeout: 15_000 });
+    const seq = ++this.dialSeq;
+    // wss:// is verified (pin or CA) on the TLS socket before the upgrade request is written
+    dialGateway(this.opts.url, {
+      ...(this.opts.tlsFingerprint ? { tlsFingerprint: this.opts.tlsFingerprint } : {}),
+      ...(this.opts.env ? { env: this.opts.env } : {}),
+      ws: { maxPayload: LIMITS.maxPayloadBytes, perMessageDeflate: false, handshakeTimeout: 15_000 },
+    }).then(
+      (ws) => {
+        if (this.stopped || seq !== this.dialSeq) {
+          ws.on("error", () => {});
+          ws.terminate();
+          return;
+        }
+        this.attach(ws);
+      },
+      (err: unknown) => {
+        if (this.stopped || seq !== this.dialSeq) return;
+        if (err instanceof GatewayTransportError && err.fatal) {
+          // a pin mismatch, an untrusted certificate, a refused url: retrying cannot help
+          this.stopped = true;
+          this.opts.onFatal(`gateway connect failed: ${err.message}`, err.code);
+          return;
+        }
+        const msg = (err as Error).message;
+        this.opts.log.debug(`gateway connect failed: ${msg}`);
+        this.lastError = msg;
+        this.retryLater(false);
+      },
+    );
+  }
+
+  private retryLater(wasConnected: boolean): void {
+    const delay = this.nextDelay ?? this.backoff.next();
+    const n = this.backoff.attempts;
+    if (!wasConnected && this.nextDelay === undefined && this.lastError && (n === 1 || n % 10 === 0)) {
+      // first failure, then a reminder every 10 attempts: never silent, never spammy
+      this.opts.log.warn(`cannot reach the gateway at ${this.opts.url} (${this.lastError}); retrying${n > 1 ? ` (attempt ${n})` : ""}`);
+    }
+    this.lastError = undefined;
+    this.schedule(delay);
+  }
+
+  private attach(ws: WebSocket): void {
     this.ws = ws;
     let phase: "challenge" | "connect" | "ready" = "challenge";
     let connectId = "";
@@ -275,7 +324,7 @@ export class GatewayClient {
     });
 
     ws.on("error", (err) => {
-      const msg = (err as Error).message;
+      const msg = (err as Error).message + (this.connected ? "" : plainToTlsHint(this.opts.url, (err as Error).message));
       if (!this.connected) this.opts.log.debug(`gateway connect failed: ${msg}`);
       else this.opts.log.warn(`gateway socket error: ${msg}`);
       this.lastError = msg;
@@ -306,14 +355,7 @@ export class GatewayClient {
           return;
         }
       }
-      const delay = this.nextDelay ?? this.backoff.next();
-      const n = this.backoff.attempts;
-      if (!wasConnected && this.nextDelay === undefined && this.lastError && (n === 1 || n % 10 === 0)) {
-        // first failure, then a reminder every 10 attempts: never silent, never spammy
-        this.opts.log.warn(`cannot reach the gateway at ${this.opts.url} (${this.lastError}); retrying${n > 1 ? ` (attempt ${n})` : ""}`);
-      }
-      this.lastError = undefined;
-      this.schedule(delay);
+      this.retryLater(wasConnected);
     });
   }
 

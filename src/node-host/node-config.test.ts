@@ -44,3 +44,32 @@ test("identity is created once, 0600, and a corrupt one is never replaced", () =
   assert.throws(() => loadOrCreateIdentity(dir), (e: unknown) => e instanceof IdentityError && /device\.json/.test(e.message));
   assert.throws(() => loadIdentity(dir), IdentityError);
 });
+
+test("TLS pin: saved in node.json and reused when no flag is given; --tls-fingerprint replaces it; --no-tls drops it", () => {
+  const pinA = "a".repeat(64);
+  const pinB = "b".repeat(64);
+  const first = resolveNodeConfig(undefined, { host: "gw.example", port: 18789, tlsFingerprint: pinA });
+  assert.deepEqual(first.gateway, { host: "gw.example", port: 18789, tls: true, tlsFingerprint: pinA });
+  const dir = mkdtempSync(join(tmpdir(), "nc-pin-"));
+  writeNodeConfig(dir, first);
+  const restarted = resolveNodeConfig(readNodeConfig(dir), {});
+  assert.equal(restarted.gateway.tlsFingerprint, pinA, "a plain restart keeps the pin");
+  assert.equal(restarted.gateway.tls, true);
+  const replaced = resolveNodeConfig(readNodeConfig(dir), { tlsFingerprint: pinB });
+  assert.equal(replaced.gateway.tlsFingerprint, pinB);
+  writeNodeConfig(dir, replaced);
+  assert.equal(readNodeConfig(dir)?.gateway.tlsFingerprint, pinB);
+  const plain = resolveNodeConfig(readNodeConfig(dir), { tls: false });
+  assert.equal(plain.gateway.tls, false);
+  assert.equal(plain.gateway.tlsFingerprint, undefined);
+});
+
+test("TLS: a pin saved as typed by an older release is read normalised; config gateway.tls.enabled is the last fallback", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nc-old-"));
+  const colon = Array.from({ length: 32 }, () => "AB").join(":");
+  writeFileSync(join(dir, "node.json"), JSON.stringify({ version: 1, nodeId: "n", gateway: { host: "h", port: 1, tls: true, tlsFingerprint: `SHA256:${colon}` } }));
+  assert.equal(readNodeConfig(dir)?.gateway.tlsFingerprint, "ab".repeat(32));
+  assert.equal(resolveNodeConfig(undefined, { configTls: true }).gateway.tls, true);
+  assert.equal(resolveNodeConfig(undefined, { configTls: true, tls: false }).gateway.tls, false);
+  assert.equal(resolveNodeConfig({ ...saved, gateway: { host: "gw", port: 1234, tls: false } }, { configTls: true }).gateway.tls, false, "a saved choice wins over the config");
+});

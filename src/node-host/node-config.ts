@@ -1,9 +1,11 @@
 // node.json: `{version:1, nodeId, token?, displayName, gateway:{host, port, tls, tlsFingerprint?}}`,
-// written atomically with mode 0600. `token` is the device token the gateway issued at pairing.
+// written atomically with mode 0600. `token` is the device token the gateway issued at pairing;
+// `tlsFingerprint` is the gateway certificate pin, stored normalised (64 lower-case hex, as 2026.9.6).
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { readJsonFile, writeJsonAtomic } from "../shared/fs-atomic.js";
+import { normalizeTlsFingerprint } from "../shared/tls-fingerprint.js";
 
 export interface NodeGatewayConfig {
   host: string;
@@ -51,7 +53,8 @@ export function readNodeConfig(stateDir: string): NodeConfig | undefined {
       host: typeof g.host === "string" && g.host ? g.host : "127.0.0.1",
       port: typeof g.port === "number" ? g.port : 18789,
       tls: g.tls === true,
-      ...(typeof g.tlsFingerprint === "string" && g.tlsFingerprint ? { tlsFingerprint: g.tlsFingerprint } : {}),
+      // an older release stored the pin as typed ("AB:CD:…"); an unusable one is kept and refused at connect
+      ...(typeof g.tlsFingerprint === "string" && g.tlsFingerprint ? { tlsFingerprint: normalizeTlsFingerprint(g.tlsFingerprint) ?? g.tlsFingerprint } : {}),
     },
   };
   if (typeof v.token === "string" && v.token) cfg.token = v.token;
@@ -70,9 +73,12 @@ export interface RunOverrides {
   host?: string;
   port?: number;
   tls?: boolean;
+  /** Normalised pin (replaces the saved one). */
   tlsFingerprint?: string;
   nodeId?: string;
   displayName?: string;
+  /** Config `gateway.tls.enabled` on this machine: the last fallback for `tls` (node-host.md §1.5). */
+  configTls?: boolean;
 }
 
 /**
@@ -84,7 +90,7 @@ export function resolveNodeConfig(saved: NodeConfig | undefined, o: RunOverrides
   const endpointChanged = (o.host !== undefined && o.host !== saved?.gateway.host) || (o.port !== undefined && o.port !== saved?.gateway.port);
   const keepSavedTls = saved && !endpointChanged;
   const tlsFingerprint = o.tlsFingerprint ?? (keepSavedTls ? saved.gateway.tlsFingerprint : undefined);
-  const tls = o.tls ?? (tlsFingerprint ? true : keepSavedTls ? saved.gateway.tls : false);
+  const tls = o.tls ?? (tlsFingerprint ? true : keepSavedTls ? saved.gateway.tls : (o.configTls ?? false));
   const nodeId = o.nodeId ?? saved?.nodeId ?? randomUUID();
   const cfg: NodeConfig = {
     version: 1,

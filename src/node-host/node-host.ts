@@ -8,6 +8,8 @@ import { handleExecApprovalsLog } from "./exec/audit-log-handler.js";
 import { handleExecApprovalsGet, handleExecApprovalsSet, handleSystemRun, handleSystemRunPrepare, handleSystemWhich, type CommandContext, type CommandOutcome } from "./exec/handlers.js";
 import { killAllRunning } from "./exec/run-process.js";
 import { GatewayClient } from "./gateway-client.js";
+import { checkGatewayUrl } from "../shared/gateway-socket.js";
+import { INVALID_TLS_FINGERPRINT, normalizeTlsFingerprint } from "../shared/tls-fingerprint.js";
 import { loadOrCreateIdentity } from "./identity.js";
 import { readNodeConfig, resolveNodeConfig, writeNodeConfig, type NodeConfig, type RunOverrides } from "./node-config.js";
 
@@ -40,6 +42,12 @@ export interface JoinCode {
   url: string;
   bootstrapToken: string;
   expiresAtMs?: number;
+  /** The gateway certificate's SHA-256 pin (normalised), for a wss:// url. */
+  tlsFingerprint?: string;
+}
+
+export class JoinCodeError extends Error {
+  override name = "JoinCodeError";
 }
 
 export function decodeJoinCode(code: string): JoinCode {
@@ -48,16 +56,26 @@ export function decodeJoinCode(code: string): JoinCode {
   try {
     parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
   } catch {
-    throw new Error("the join code is not valid (expected the code printed by `openclaw nodes join-code`)");
+    throw new JoinCodeError("the join code is not valid (expected the code printed by `openclaw nodes join-code`)");
   }
   const p = parsed as Partial<JoinCode>;
   if (!p || typeof p.url !== "string" || typeof p.bootstrapToken !== "string") {
-    throw new Error("the join code is not valid (it has no gateway url or token)");
+    throw new JoinCodeError("the join code is not valid (it has no gateway url or token)");
   }
   if (typeof p.expiresAtMs === "number" && p.expiresAtMs < Date.now()) {
-    throw new Error("the join code has expired (codes live 10 minutes); mint a new one with `openclaw nodes join-code`");
+    throw new JoinCodeError("the join code has expired (codes live 10 minutes); mint a new one with `openclaw nodes join-code`");
   }
-  return { url: p.url, bootstrapToken: p.bootstrapToken, ...(typeof p.expiresAtMs === "number" ? { expiresAtMs: p.expiresAtMs } : {}) };
+  let tlsFingerprint: string | undefined;
+  if (typeof p.tlsFingerprint === "string" && p.tlsFingerprint) {
+    tlsFingerprint = normalizeTlsFingerprint(p.tlsFingerprint);
+    if (!tlsFingerprint) throw new JoinCodeError(`the join code carries an invalid TLS fingerprint: ${INVALID_TLS_FINGERPRINT}`);
+  }
+  return {
+    url: p.url,
+    bootstrapToken: p.bootstrapToken,
+    ...(typeof p.expiresAtMs === "number" ? { expiresAtMs: p.expiresAtMs } : {}),
+    ...(tlsFingerprint ? { tlsFingerprint } : {}),
+  };
 }
 
 function nodePlatform(): { platform: string; deviceFamily: string } {
@@ -96,9 +114,13 @@ export class NodeHost {
       overrides.host ??= u.hostname.replace(/^\[|\]$/g, "");
       overrides.port ??= Number(u.port || (u.protocol === "wss:" ? 443 : 80));
       overrides.tls ??= u.protocol === "wss:";
+      if (join.tlsFingerprint && overrides.tls) overrides.tlsFingerprint ??= join.tlsFingerprint;
     }
     const saved = readNodeConfig(opts.stateDir);
     this.config = resolveNodeConfig(saved, overrides);
+    // refuse a plain ws:// url to a non-loopback host, a pin without TLS, an unusable pin — before
+    // anything is saved or sent (node-host.md §12 item 25)
+    checkGatewayUrl(gatewayUrl(this.config), this.config.gateway.tlsFingerprint, this.env);
     const { identity, created } = loadOrCreateIdentity(opts.stateDir);
     if (created) this.log.info(`created device identity ${identity.deviceId}`);
     this.deviceId = identity.deviceId;
@@ -113,6 +135,8 @@ export class NodeHost {
     const { platform, deviceFamily } = nodePlatform();
     this.client = new GatewayClient({
       url: gatewayUrl(this.config),
+      ...(this.config.gateway.tlsFingerprint ? { tlsFingerprint: this.config.gateway.tlsFingerprint } : {}),
+      env: this.env,
       identity,
       client: { displayName: this.config.displayName, instanceId: this.config.nodeId, platform, deviceFamily },
       caps: NODE_CAPS,
@@ -152,7 +176,8 @@ export class NodeHost {
   }
 
   start(): void {
-    this.log.info(`node ${this.config.displayName} (${this.deviceId.slice(0, 12)}) connecting to ${this.url}`);
+    const pin = this.config.gateway.tlsFingerprint;
+    this.log.info(`node ${this.config.displayName} (${this.deviceId.slice(0, 12)}) connecting to ${this.url}${pin ? ` (certificate pinned: sha256 ${pin})` : this.config.gateway.tls ? " (certificate verified against the system CAs)" : ""}`);
     this.client.start();
   }
 

@@ -1,9 +1,13 @@
 // `openclaw gateway run`.
 import { loadConfig, configGet, configString } from "../../shared/config.js";
-import { configPath, stateDir } from "../../shared/paths.js";
+import { configPath, expandHome, homeDir, stateDir } from "../../shared/paths.js";
 import { createLogger } from "../../shared/log.js";
 import { resolveGatewayAuth } from "../../gateway/auth-config.js";
 import { Gateway } from "../../gateway/gateway.js";
+import { GatewayTlsError, inspectCertificate, loadGatewayTls, resolveTlsPaths, type GatewayTlsMaterial } from "../../gateway/tls.js";
+import { colonFingerprint } from "../../shared/tls-fingerprint.js";
+import type { Config } from "../../shared/config.js";
+import { printJson } from "../output.js";
 import { UserError } from "../errors.js";
 
 export interface GatewayRunFlags {
@@ -13,6 +17,9 @@ export interface GatewayRunFlags {
   password?: string;
   auth?: string;
   tickInterval?: string;
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function parsePort(value: string | number | undefined, fallback: number): number {
@@ -50,6 +57,15 @@ export async function startGatewayFromCli(flags: GatewayRunFlags, env: NodeJS.Pr
     const v = configGet(config, k);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
   };
+  let tls: GatewayTlsMaterial | undefined;
+  if (tlsEnabled(flags, config)) {
+    try {
+      tls = await loadGatewayTls({ stateDir: dir, ...tlsPathFlags(flags, config), log });
+    } catch (err) {
+      if (err instanceof GatewayTlsError) throw new UserError(err.message);
+      throw err;
+    }
+  }
   let gw: Gateway;
   try {
     gw = await Gateway.start({
@@ -61,6 +77,7 @@ export async function startGatewayFromCli(flags: GatewayRunFlags, env: NodeJS.Pr
       autoApproveLocal: configGet(config, "gateway.nodes.pairing.autoApproveLocal") === true,
       commandPolicy: { allow: strList("gateway.nodes.commands.allow"), deny: strList("gateway.nodes.commands.deny") },
       ...(flags.tickInterval ? { tickIntervalMs: Number(flags.tickInterval) } : {}),
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key, fingerprint: tls.fingerprint } } : {}),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -68,10 +85,66 @@ export async function startGatewayFromCli(flags: GatewayRunFlags, env: NodeJS.Pr
     throw err;
   }
   log.info(`listening on ${gw.url()} (state: ${dir})`);
-  if (host !== "127.0.0.1" && host !== "::1") log.warn(`bound to ${host}: reachable from the network over plain ws://; prefer TLS for anything but a trusted LAN`);
+  if (tls) {
+    log.info(`tls: certificate ${tls.certPath} (${tls.subject}, expires ${tls.validTo}), TLS 1.3 minimum`);
+    log.info(`tls: SHA-256 fingerprint ${tls.fingerprint}`);
+    log.info(`tls: nodes pin it with: openclaw node run --host <this host> --port ${gw.port} --tls-fingerprint ${tls.fingerprint}`);
+  } else if (host !== "127.0.0.1" && host !== "::1") {
+    log.warn(`bound to ${host}: reachable from the network over plain ws://; nodes refuse plain ws:// to non-loopback hosts by default. Use --tls`);
+  }
   if (auth.mode === "none") log.warn("auth is off (--auth none): anyone who can reach the port can operate this gateway");
   else if (generatedAt) log.info(`shared token: generated and stored in ${generatedAt} (mode 0600); local \`openclaw nodes …\` finds it there`);
   return gw;
+}
+
+/** `--tls`, a given certificate, or config `gateway.tls.enabled` (`--no-tls` wins). */
+function tlsEnabled(flags: GatewayRunFlags, config: Config): boolean {
+  if (flags.tls === false) {
+    if (flags.tlsCert || flags.tlsKey) throw new UserError("--no-tls cannot be combined with --tls-cert/--tls-key");
+    return false;
+  }
+  return flags.tls === true || Boolean(flags.tlsCert || flags.tlsKey) || configGet(config, "gateway.tls.enabled") === true;
+}
+
+function tlsPathFlags(flags: { tlsCert?: string; tlsKey?: string }, config: Config): { certPath?: string; keyPath?: string } {
+  const env = process.env;
+  const expand = (p: string | undefined) => (p ? expandHome(p, homeDir(env)) : undefined);
+  // flags replace the configured pair as a whole
+  const fromFlags = Boolean(flags.tlsCert || flags.tlsKey);
+  const certPath = expand(fromFlags ? flags.tlsCert : configString(config, "gateway.tls.certPath"));
+  const keyPath = expand(fromFlags ? flags.tlsKey : configString(config, "gateway.tls.keyPath"));
+  return { ...(certPath ? { certPath } : {}), ...(keyPath ? { keyPath } : {}) };
+}
+
+/** `openclaw gateway fingerprint`: the SHA-256 pin of this machine's gateway certificate (no key needed). */
+export function gatewayFingerprint(flags: { json?: boolean; tlsCert?: string }): number {
+  const env = process.env;
+  const dir = stateDir(env);
+  const config = loadConfig(configPath(env));
+  const configuredCert = flags.tlsCert ?? configString(config, "gateway.tls.certPath");
+  const certPath = configuredCert ? expandHome(configuredCert, homeDir(env)) : resolveTlsPaths(dir).certPath;
+  let info: ReturnType<typeof inspectCertificate>;
+  try {
+    info = inspectCertificate(certPath);
+  } catch (err) {
+    if ((err as Error).message.includes("ENOENT")) {
+      throw new UserError(`no gateway TLS certificate at ${certPath}: start the gateway once with \`openclaw gateway run --tls\` to generate it (or pass --tls-cert <file>)`);
+    }
+    throw new UserError((err as Error).message);
+  }
+  const port = configGet(config, "gateway.port");
+  if (flags.json) {
+    printJson({ fingerprintSha256: info.fingerprint, fingerprintColon: colonFingerprint(info.fingerprint), certPath, subject: info.subject, validTo: info.validTo });
+    return 0;
+  }
+  // stdout is the pin alone (scriptable: --tls-fingerprint "$(openclaw gateway fingerprint)"); the talk goes to stderr
+  process.stdout.write(`${info.fingerprint}\n`);
+  process.stderr.write(
+    `SHA-256 fingerprint of ${certPath}\n(${info.subject}, expires ${info.validTo}; colon form ${colonFingerprint(info.fingerprint)})\n` +
+      `Pin it on a node:  openclaw node run --host <this host> --port ${typeof port === "number" ? port : 18789} --tls-fingerprint ${info.fingerprint}\n` +
+      `Operator CLI:      openclaw nodes list --url wss://<this host>:${typeof port === "number" ? port : 18789} --tls-fingerprint ${info.fingerprint}\n`,
+  );
+  return 0;
 }
 
 export async function gatewayRun(flags: GatewayRunFlags): Promise<void> {

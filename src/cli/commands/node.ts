@@ -1,7 +1,10 @@
 // `openclaw node run` and `openclaw node identity`.
-import { stateDir } from "../../shared/paths.js";
+import { configPath, stateDir } from "../../shared/paths.js";
+import { configGet, loadConfig } from "../../shared/config.js";
+import { INVALID_TLS_FINGERPRINT, normalizeTlsFingerprint } from "../../shared/tls-fingerprint.js";
 import { loadIdentity } from "../../node-host/identity.js";
-import { NodeHost } from "../../node-host/node-host.js";
+import { JoinCodeError, NodeHost } from "../../node-host/node-host.js";
+import { GatewayTransportError } from "../../shared/gateway-socket.js";
 import { UserError } from "../errors.js";
 import { printJson } from "../output.js";
 import { parsePort } from "./gateway.js";
@@ -16,25 +19,42 @@ export interface NodeRunFlags {
   pair?: string;
 }
 
+/** Validates the TLS flags: `--tls-fingerprint` is normalised (exit 1 when unusable) and implies TLS. */
+export function nodeTlsFlags(flags: Pick<NodeRunFlags, "tls" | "tlsFingerprint">): { tls?: boolean; tlsFingerprint?: string } {
+  if (flags.tlsFingerprint === undefined) return flags.tls === undefined ? {} : { tls: flags.tls };
+  if (flags.tls === false) throw new UserError("--no-tls cannot be combined with --tls-fingerprint");
+  const pin = normalizeTlsFingerprint(flags.tlsFingerprint);
+  if (!pin) throw new UserError(INVALID_TLS_FINGERPRINT);
+  return { tls: true, tlsFingerprint: pin };
+}
+
 export async function nodeRun(flags: NodeRunFlags): Promise<number> {
-  if (flags.tls || flags.tlsFingerprint) {
-    throw new UserError("TLS (--tls, --tls-fingerprint) is not implemented in this version of openclaw-lite yet; connect over ws:// on loopback or a trusted network");
-  }
+  const tls = nodeTlsFlags(flags);
+  const configTls = configGet(loadConfig(configPath()), "gateway.tls.enabled") === true;
   let exitCode = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  const host = new NodeHost({
+  let host: NodeHost;
+  try {
+    host = new NodeHost({
     stateDir: stateDir(),
     ...(flags.host ? { host: flags.host.trim() } : {}),
     ...(flags.port !== undefined ? { port: parsePort(flags.port, 18789) } : {}),
     ...(flags.nodeId ? { nodeId: flags.nodeId.trim() } : {}),
     ...(flags.displayName ? { displayName: flags.displayName.trim() } : {}),
     ...(flags.pair ? { pair: flags.pair } : {}),
+    ...tls,
+    ...(configTls ? { configTls } : {}),
     onFatal: () => {
       exitCode = 1;
       resolveDone();
     },
   });
+  } catch (err) {
+    // a refused ws:// url, a pin without TLS, a bad join code: configuration, not a bug
+    if (err instanceof GatewayTransportError || err instanceof JoinCodeError) throw new UserError(err.message);
+    throw err;
+  }
   host.start();
   const onSignal = (code: number) => () => {
     exitCode = code;

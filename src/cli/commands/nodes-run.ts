@@ -87,7 +87,8 @@ export async function nodesRun(flags: RunFlags, argv: string[]): Promise<number>
   if (flags.cwd) params.cwd = flags.cwd;
   if (env) params.env = env;
   if (commandTimeout) params.timeoutMs = commandTimeout;
-  if (flags.agent) params.agentId = flags.agent;
+  // always explicit: the real node host applies no agent's allowlist when agentId is missing (help says default main)
+  params.agentId = flags.agent ?? "main";
 
   const result = await withOperator(target, ["operator.read", "operator.write", "operator.approvals"], async (c) => {
     const node = pickNode(await listNodes(c), flags.node);
