@@ -2,12 +2,16 @@
 # check-node-vs-real-gateway.sh — interop check: OUR node host (openclaw-lite) against the REAL OpenClaw
 # gateway (2026.9.6, via ../shared/tools/openclaw-reference.sh), driven by the REAL operator CLI.
 #
-#   scripts/interop/check-node-vs-real-gateway.sh [--no-build] [--keep]
+#   scripts/interop/check-node-vs-real-gateway.sh [--tls] [--no-build] [--keep]
 #
+#   --tls        the real gateway runs with gateway.tls {enabled, autoGenerate} (self-signed cert in its state
+#                dir); our node connects with `--tls --tls-fingerprint <sha256 of that cert>`, the real CLI through
+#                a remote-mode config with gateway.remote.tlsFingerprint (its `--url wss://` has no pin option);
+#                our node with a WRONG pin must not get in. (No protocol-3 part: the tap speaks ws:// only.)
 #   --no-build   do not run `npm run build` first (test whatever is in dist/)
 #   --keep       keep the temp dir (logs, state) after the run; its path is printed either way
 #
-# Env: PORT (default 18852; loopback only), OPENCLAW_REF_SCRIPT (default ../shared/tools/openclaw-reference.sh beside the repo).
+# Env: PORT (default 18852; the tap uses PORT+1 and PORT+2; loopback only), OPENCLAW_REF_SCRIPT (default ../shared/tools/openclaw-reference.sh beside the repo).
 #
 # What it does, all on 127.0.0.1 with fresh temp state dirs:
 #   1. real gateway (autoApproveLocal:false) + our `openclaw node run` (exec policy security=full)
@@ -17,6 +21,10 @@
 #   5. real CLI: approvals get --node / approvals set --node (allowlist) -> allowlist miss and hit,
 #      stale baseHash through `gateway call exec.approvals.node.set`
 #   6. restart our node host (no new approval), restart the real gateway (node reconnects by itself)
+#   7. (plain only) protocol 3: our node restarted behind the spec's tap with /v3once (its first connect is
+#      refused like a protocol-3-only gateway would): it must retry with the legacy v3 envelope, get hello-ok
+#      (protocol 4) from the real gateway, close 1012 "gateway protocol upgraded" and come back on v4 - the
+#      sequence of the reference node in ../shared/spec/traces/node-protocol3-fallback.jsonl.
 # Prints one PASS/FAIL line per check; exits 1 if any check failed. Every process it started is stopped
 # on exit (also on failure / Ctrl-C): they are found by the OPENCLAW_STATE_DIR in their environment,
 # which points into this run's temp dir (the real gateway forks a spawn-broker into its own session, so
@@ -28,12 +36,14 @@ REPO="$(cd "$HERE/../.." && pwd)"
 REF="${OPENCLAW_REF_SCRIPT:-$REPO/../shared/tools/openclaw-reference.sh}"
 LITE="$REPO/bin/openclaw"
 PORT="${PORT:-18852}"
+TAP_PORT=$((PORT + 1)); TAP_CTL=$((PORT + 2))
 TOKEN="test-token"
-URL="ws://127.0.0.1:$PORT"
+TLS=0
 BUILD=1
 KEEP=0
 for a in "$@"; do
   case "$a" in
+    --tls) TLS=1 ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
@@ -44,70 +54,22 @@ done
 WORK="$(mktemp -d /tmp/oc-interop-node-vs-real-gw.XXXXXX)"
 GW_STATE="$WORK/gw-state"; NODE_STATE="$WORK/node-state"; CLI_STATE="$WORK/cli-state"
 mkdir -p "$GW_STATE" "$NODE_STATE" "$CLI_STATE"
-PASSES=0; FAILS=0
+TAP_STATE="$WORK/tap-state"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 T_START=$(date +%s)
+SCHEME=ws; [ "$TLS" = 1 ] && SCHEME=wss
+URL="$SCHEME://127.0.0.1:$PORT"
+FP=""
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
-pass() { PASSES=$((PASSES + 1)); printf 'PASS  %s\n' "$*"; }
-fail() { FAILS=$((FAILS + 1)); printf 'FAIL  %s\n' "$*"; }
-# check NAME FILE JS-EXPR: evaluates EXPR with `j` = the JSON in FILE; PASS when truthy.
-check() {
-  local name="$1" file="$2" expr="$3"
-  if jtest "$file" "$expr"; then pass "$name"; else fail "$name"; echo "      expected: $expr"; sed 's/^/      got: /' "$file" | head -40; fi
-}
-# jtest FILE EXPR -> exit 0 when EXPR is truthy for the JSON in FILE (the first JSON value in it).
-jtest() {
-  node -e '
-    const fs = require("fs");
-    const text = fs.readFileSync(process.argv[1], "utf8");
-    let j;
-    try { j = JSON.parse(text); } catch { const m = text.search(/^[\[{]/m); try { j = JSON.parse(text.slice(m)); } catch { process.exit(3); } }
-    let r; try { r = new Function("j", "return (" + process.argv[2] + ");")(j); } catch (e) { console.error(String(e)); process.exit(4); }
-    process.exit(r ? 0 : 1);' "$1" "$2"
-}
-# jget FILE EXPR -> prints the value of EXPR (strings raw, others as JSON).
-jget() {
-  node -e '
-    const fs = require("fs");
-    const text = fs.readFileSync(process.argv[1], "utf8");
-    let j;
-    try { j = JSON.parse(text); } catch { const m = text.search(/^[\[{]/m); try { j = JSON.parse(text.slice(m)); } catch { process.exit(3); } }
-    let r; try { r = new Function("j", "return (" + process.argv[2] + ");")(j); } catch { process.exit(4); }
-    if (r === undefined || r === null) process.exit(1);
-    process.stdout.write(typeof r === "string" ? r : JSON.stringify(r));' "$1" "$2"
-}
-
-# PIDs of every process whose environment has OPENCLAW_STATE_DIR=<dir>.
-state_pids() {
-  local dir="$1" p
-  for p in /proc/[0-9]*; do
-    { tr '\0' '\n' < "$p/environ" | grep -qxF "OPENCLAW_STATE_DIR=$dir"; } 2>/dev/null && echo "${p#/proc/}"
-  done
-}
-# stop_state DIR: SIGTERM everything started with that state dir, SIGKILL what is left after 10 s.
-stop_state() {
-  local dir="$1" pids i
-  pids="$(state_pids "$dir")"
-  [ -z "$pids" ] && return 0
-  # shellcheck disable=SC2086
-  kill -TERM $pids 2>/dev/null
-  for i in $(seq 1 100); do
-    [ -z "$(state_pids "$dir")" ] && return 0
-    sleep 0.1
-  done
-  pids="$(state_pids "$dir")"
-  # shellcheck disable=SC2086
-  [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-  sleep 0.2
-  return 0
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_state "$NODE_STATE"
+  stop_state "$TAP_STATE"
   stop_state "$GW_STATE"
   stop_state "$CLI_STATE"
-  local left; left="$(state_pids "$NODE_STATE"; state_pids "$GW_STATE"; state_pids "$CLI_STATE")"
+  local left; left="$(state_pids "$NODE_STATE"; state_pids "$TAP_STATE"; state_pids "$GW_STATE"; state_pids "$CLI_STATE")"
   [ -n "$left" ] && echo "WARNING: processes still running: $left" >&2
   if [ "$KEEP" = 1 ]; then echo "logs and state kept in $WORK"; else rm -rf "$WORK"; fi
   exit "$rc"
@@ -115,21 +77,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
-port_open() { node -e 'const s=require("net").connect(+process.argv[1],"127.0.0.1");s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1))' "$1"; }
-# wait_until SECONDS CMD... -> 0 as soon as CMD succeeds, 1 on timeout
-wait_until() {
-  local t="$1"; shift
-  local end=$(( $(date +%s) + t ))
-  while [ "$(date +%s)" -lt "$end" ]; do "$@" && return 0; sleep 0.2; done
-  "$@"
-}
-count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
-log_has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
-
-# The real CLI, with its own state/config so it never touches ~/.openclaw.
+# The real CLI, with its own state/config so it never touches ~/.openclaw. With --tls the URL, token and pin
+# come from its config (remote mode), since `--url wss://…` cannot carry a pin.
 ref_cli() {
+  local conn=(--url "$URL" --token "$TOKEN"); [ "$TLS" = 1 ] && conn=()
   OPENCLAW_STATE_DIR="$CLI_STATE" OPENCLAW_CONFIG_PATH="$WORK/cli.json" OPENCLAW_NO_AUTO_UPDATE=1 \
-    "$REF" "$@" --url "$URL" --token "$TOKEN"
+    "$REF" "$@" "${conn[@]}"
 }
 # out NAME CMD... -> runs CMD, stdout to $WORK/out/NAME.json (stderr to .err), echoes the command
 out() {
@@ -152,9 +105,12 @@ start_gateway() {
   OPENCLAW_NO_AUTO_UPDATE=1 OPENCLAW_STATE_DIR="$GW_STATE" OPENCLAW_CONFIG_PATH="$WORK/gw.json" \
     setsid "$REF" gateway run --port "$PORT" --bind loopback --allow-unconfigured >> "$WORK/gateway.log" 2>&1 < /dev/null &
 }
+# start_node LOG [PORT [PIN]]  (PIN only in --tls mode)
 start_node() {
+  local port="${2:-$PORT}" pin="${3:-$FP}" tls=()
+  [ "$TLS" = 1 ] && tls=(--tls --tls-fingerprint "$pin")
   OPENCLAW_STATE_DIR="$NODE_STATE" OPENCLAW_GATEWAY_TOKEN="$TOKEN" \
-    setsid "$LITE" node run --host 127.0.0.1 --port "$PORT" --display-name lite-node > "$1" 2>&1 < /dev/null &
+    setsid "$LITE" node run --host 127.0.0.1 --port "$port" "${tls[@]}" --display-name lite-node > "$1" 2>&1 < /dev/null &
   NODE_PID=$!
 }
 abort() { fail "$*"; log "cannot continue; logs in $WORK (kept)"; KEEP=1; exit 1; }
@@ -168,13 +124,16 @@ fi
 [ -f "$REPO/dist/src/cli/main.js" ] || abort "no build in $REPO/dist (run npm run build)"
 "$REF" --version > "$WORK/ref-version.txt" 2>&1 || abort "reference openclaw not runnable ($REF --version)"
 log "reference: $(tail -1 "$WORK/ref-version.txt"); lite: $("$LITE" --version 2>/dev/null | tail -1); work dir $WORK; port $PORT"
-if port_open "$PORT"; then echo "port $PORT on 127.0.0.1 is already in use; set PORT=<free port 18850-18870>" >&2; exit 2; fi
+for p in "$PORT" "$TAP_PORT" "$TAP_CTL"; do
+  if port_open "$p"; then echo "port $p on 127.0.0.1 is already in use; set PORT=<free port> (PORT..PORT+2 are used)" >&2; exit 2; fi
+done
+TLS_CONF=""; [ "$TLS" = 1 ] && TLS_CONF='"tls": { "enabled": true, "autoGenerate": true },'
 
 cat > "$WORK/gw.json" <<EOF
 {
   "gateway": { "mode": "local", "bind": "loopback", "port": $PORT,
                "auth": { "mode": "token", "token": "$TOKEN" },
-               "tailscale": { "mode": "off" },
+               "tailscale": { "mode": "off" }, $TLS_CONF
                "nodes": { "pairing": { "sshVerify": false, "autoApproveLocal": false } } },
   "update": { "checkOnStart": false },
   "models": { "catalogRefresh": { "enabled": false } },
@@ -191,7 +150,22 @@ echo '{"version":1,"defaults":{"security":"full","ask":"off"}}' > "$NODE_STATE/e
 # 1. real gateway ------------------------------------------------------------------------------------
 log "starting the real gateway on 127.0.0.1:$PORT"
 start_gateway
-if wait_until 60 port_open "$PORT" && wait_until 30 grep -q '\[gateway\].*ready' "$WORK/gateway.log"; then pass "real gateway listening on 127.0.0.1:$PORT"; else abort "real gateway did not start (see $WORK/gateway.log)"; fi
+if wait_until 60 port_open "$PORT" && wait_until 30 grep -q '\[gateway\].*ready' "$WORK/gateway.log"; then pass "real gateway listening on $URL"; else abort "real gateway did not start (see $WORK/gateway.log)"; fi
+if [ "$TLS" = 1 ]; then
+  CERT="$GW_STATE/gateway/tls/gateway-cert.pem"
+  FP=$(cert_fingerprint "$CERT") && [ ${#FP} = 64 ] && pass "real gateway generated its TLS certificate, sha256 $FP" || abort "no TLS certificate at $CERT"
+  cat > "$WORK/cli.json" <<EOF
+{"gateway":{"mode":"remote","remote":{"url":"$URL","token":"$TOKEN","tlsFingerprint":"$FP"}},"update":{"checkOnStart":false}}
+EOF
+  # our node pinned to another certificate must not get in
+  start_node "$WORK/node-badpin.log" "$PORT" "$(printf '%064d' 0)"
+  sleep 8
+  f=$(out devices-list-badpin devices list --json)
+  if ! grep -q 'connected to' "$WORK/node-badpin.log" && jtest "$f" 'j.pending.length === 0 && j.paired.length === 0'; then pass "lite node with a wrong --tls-fingerprint is refused (no connect, no pairing request)"
+  else fail "lite node with a wrong --tls-fingerprint got through (see $WORK/node-badpin.log, $f)"; fi
+  head -3 "$WORK/node-badpin.log" | sed 's/^/      lite node: /'
+  stop_state "$NODE_STATE"
+fi
 
 # 2. our node host: refused (PAIRING_REQUIRED), keeps retrying --------------------------------------
 log "starting our node host"
@@ -302,6 +276,30 @@ check "after gateway restart: approved + connected" "$f" \
   "j.paired.some(p => p.nodeId === '$NODE_ID' && p.approvalState === 'approved' && p.connected === true)"
 f=$(invoke which-after-gw-restart system.which '{"bins":["sh"]}')
 check "after gateway restart: system.which works" "$f" 'j.ok === true && typeof j.payload.bins.sh === "string"'
+
+# 9. protocol 3 (plain only): our node forced to fall back, against the real gateway -------------------
+if [ "$TLS" = 0 ]; then
+  log "protocol 3: restarting our node behind the tap (/v3once)"
+  stop_state "$NODE_STATE"
+  start_tap "$PORT" "$TAP_PORT" "$TAP_CTL" "$WORK/tap" || abort "tap did not start (see $WORK/tap.log)"
+  tap_ctl "$TAP_CTL" "/start?name=lite-node-p3&desc=openclaw-lite%20node%20forced%20to%20protocol%203%20vs%20real%20gateway" && tap_ctl "$TAP_CTL" /v3once || abort "tap control failed"
+  NODE_LOG="$WORK/node-3.log"
+  start_node "$NODE_LOG" "$TAP_PORT"
+  wait_until 30 grep -q 'connected to' "$NODE_LOG"
+  sleep 1
+  f=$(invoke which-p3 system.which '{"bins":["sh"]}')
+  check "lite node after the protocol-3 round trip: system.which works" "$f" 'j.ok === true && typeof j.payload.bins.sh === "string"'
+  tap_ctl "$TAP_CTL" /stop
+  T="$WORK/tap/lite-node-p3.jsonl"
+  check "lite node: first connect {4,4}, refused by the tap (synthetic protocol mismatch, expectedProtocol 3)" "$T" \
+    "$P3_PRELUDE return sent.length >= 3 && sent[0].frame.params.minProtocol === 4 && res(sent[0]).frame.error.details.expectedProtocol === 3; })()"
+  check "lite node: retries with the legacy envelope (min/max 3, no deviceFamily, signed) and the REAL gateway accepts it (hello-ok, protocol 4)" "$T" \
+    "$P3_PRELUDE const c = sent[1]; const r = res(c); return c.frame.params.minProtocol === 3 && c.frame.params.maxProtocol === 3 && !('deviceFamily' in c.frame.params.client) && c.frame.params.device && r && r.frame.ok === true && r.frame.payload.type === 'hello-ok' && r.frame.payload.protocol === 4; })()"
+  check "lite node: like the reference, closes the v3 session with 1012 'gateway protocol upgraded' and reconnects with v4 (hello-ok)" "$T" \
+    "$P3_PRELUDE return closes.some(c => c.by === 'node' && c.code === 1012 && c.reason === 'gateway protocol upgraded') && sent[2].frame.params.minProtocol === 4 && res(sent[2]).frame.ok === true; })()"
+  check "lite node: the retry after the mismatch comes within 2 s (reference: ~270 ms)" "$T" \
+    "$P3_PRELUDE return sent[1].t - sent[0].t < 2000; })()"
+fi
 
 # ---------------------------------------------------------------------------------------------------
 echo
