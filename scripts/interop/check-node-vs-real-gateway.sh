@@ -195,7 +195,7 @@ else abort "lite node did not connect within 20 s of devices approve (see $NODE_
 
 # 4. nodes pending / approve / list -------------------------------------------------------------------
 f=$(out nodes-pending nodes pending --json)
-check "nodes pending: request for our node with our 4 commands" "$f" \
+check "nodes pending: request for our node with system.run, system.which, system.execApprovals.get/set among our commands" "$f" \
   "j.some(p => p.nodeId === '$NODE_ID' && ['system.run','system.which','system.execApprovals.get','system.execApprovals.set'].every(c => p.commands.includes(c)))"
 NODE_REQ=$(jget "$f" "j.find(p => p.nodeId === '$NODE_ID').requestId") || abort "no node pairing requestId"
 f=$(out nodes-approve nodes approve "$NODE_REQ" --json)
