@@ -197,6 +197,8 @@ check "nodes run --command-timeout 1000 -- sleep 5: exitCode 124, timedOut (CLI 
 f=$(out approvals-get approvals get --node refnode --json)
 check "approvals get --node refnode: the real node's file (sqlite-backed path), 64-hex hash" "$f" \
   'j.exists === true && /^[0-9a-f]{64}$/.test(j.hash) && j.file.version === 1 && /openclaw\.sqlite/.test(j.path)'
+check "approvals get --node refnode: says the explanation may not hold for a real OpenClaw node" "$f" \
+  '/not openclaw-lite/.test(j.caveat)'
 OLD_HASH=$(jget "$f" 'j.hash') || OLD_HASH=""
 cat > "$WORK/allowlist.json" <<'JSON'
 {"version":1,"defaults":{"security":"allowlist","ask":"off","askFallback":"deny"},"agents":{"main":{"allowlist":[{"pattern":"/usr/bin/echo"}]}}}

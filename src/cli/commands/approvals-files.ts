@@ -25,6 +25,8 @@ interface Loaded {
   label: string;
   nodeId?: string;
   snap: ApprovalsSnapshot;
+  /** Said under the explanation when the node is not openclaw-lite. */
+  caveat?: string;
 }
 
 function requireTarget(flags: Where & { local?: boolean }, allowLocal = false): void {
@@ -38,7 +40,11 @@ async function load(c: OperatorClient, flags: Where): Promise<Loaded> {
   if (flags.gateway) return { label: "gateway", snap: await c.call<ApprovalsSnapshot>("exec.approvals.get", {}) };
   const node = pickNode(await listNodes(c), flags.node!);
   const snap = await c.call<ApprovalsSnapshot>("exec.approvals.node.get", { nodeId: node.nodeId });
-  return { label: `node ${node.displayName ?? node.nodeId.slice(0, 12)}`, nodeId: node.nodeId, snap };
+  // The explanation follows openclaw-lite's rules; a real OpenClaw node also merges its own config into
+  // the policy (2026.9.6 defaults to security=full, ask=off when neither file nor config says otherwise).
+  const foreign = node.version !== undefined && !node.version.includes("-lite");
+  const caveat = foreign ? `node ${node.displayName ?? node.nodeId.slice(0, 12)} runs OpenClaw ${node.version}, not openclaw-lite: its own config may change what happens (2026.9.6 defaults to security full, ask off where the file is silent)` : undefined;
+  return { label: `node ${node.displayName ?? node.nodeId.slice(0, 12)}`, nodeId: node.nodeId, snap, ...(caveat ? { caveat } : {}) };
 }
 
 function store(c: OperatorClient, where: Loaded, file: unknown): Promise<ApprovalsSnapshot> {
@@ -79,8 +85,8 @@ export async function approvalsGet(flags: CommonFlags & Where & { local?: boolea
   requireTarget(flags, true);
   const r = flags.local ? loadLocal() : await withOperator(resolveTarget(flags), ADMIN, (c) => load(c, flags));
   const agents = explainApprovals(normalizeApprovals(r.snap.file));
-  if (flags.json) return printJson({ target: r.label, ...(r.nodeId ? { nodeId: r.nodeId } : {}), ...r.snap, effective: agents });
-  process.stdout.write(renderPolicy(r.label, r.snap, agents));
+  if (flags.json) return printJson({ target: r.label, ...(r.nodeId ? { nodeId: r.nodeId } : {}), ...r.snap, effective: agents, ...(r.caveat ? { caveat: r.caveat } : {}) });
+  process.stdout.write(renderPolicy(r.label, r.snap, agents) + (r.caveat ? `\nnote: ${r.caveat}\n` : ""));
 }
 
 // ---- set -------------------------------------------------------------------------------------------
