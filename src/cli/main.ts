@@ -67,7 +67,40 @@ node
   .option("--node-id <id>", "override the node instance id (clears the stored pairing token)")
   .option("--display-name <name>", "name shown to operators (default: saved, else the host name)")
   .option("--pair <code>", "one-time join code from `openclaw nodes join-code` (pairs without a manual approval)")
+  .addOption(new Option("--env-file <path>", "load OPENCLAW_GATEWAY_TOKEN/PASSWORD and proxy variables from this file (what the service uses)").hideHelp())
   .action(run(async (flags) => (await import("./commands/node.js")).nodeRun(flags)));
+const lazyService = () => import("./commands/node-service.js");
+node
+  .command("install")
+  .description("install the node host as a user service (systemd user unit, LaunchAgent or Scheduled Task), enable and start it")
+  .option("--host <host>", "gateway host (default: saved in node.json, else 127.0.0.1)")
+  .option("--port <port>", "gateway port (default: saved, else 18789)")
+  .option("--tls", "use wss://")
+  .option("--tls-fingerprint <sha256>", "pin the gateway certificate; implies --tls")
+  .option("--node-id <id>", "node instance id")
+  .option("--display-name <name>", "name shown to operators")
+  .addOption(new Option("--runtime <runtime>", "node or bun: the runtime the service runs the CLI with (the executable found on PATH)").default("node"))
+  .option("--force", "replace an existing install")
+  .option("--json", "print one JSON object")
+  .addHelpText("after", "\nOPENCLAW_GATEWAY_TOKEN / OPENCLAW_GATEWAY_PASSWORD, when set, are stored in a separate 0600 env file the service reads — never in the unit or its command line.")
+  .action(run(async (flags) => (await lazyService()).nodeService("install", flags)));
+node
+  .command("status")
+  .description("the node service: installed, running, pid, last exit, gateway, connected/paired, logs")
+  .option("--json", "print one JSON object")
+  .action(run(async (flags) => (await lazyService()).nodeService("status", flags)));
+for (const [action, what] of [
+  ["start", "start the installed node service"],
+  ["stop", "stop the node service (succeeds when not installed)"],
+  ["restart", "restart the installed node service"],
+  ["uninstall", "remove the node service and its env file (keeps node.json and the identity)"],
+] as const) {
+  node
+    .command(action)
+    .description(what)
+    .option("--json", "print one JSON object")
+    .action(run(async (flags) => (await lazyService()).nodeService(action, flags)));
+}
 node
   .command("identity")
   .description("print this node's device id and public key")

@@ -32,6 +32,10 @@ export interface GatewayClientOptions {
   onEvent(event: string, payload: unknown): void;
   onConnected(info: { hello: Record<string, unknown>; protocol: number }): void;
   onDisconnected?(info: { code: number; reason: string }): void;
+  /** The gateway holds this device for approval (called once per request id). */
+  onPairingRequired?(requestId: string): void;
+  /** The gateway cannot be reached (first failure, then every 10th attempt). */
+  onUnreachable?(message: string): void;
   /** A failure no retry can fix; the host should exit non-zero with this message. */
   onFatal(message: string, code: string): void;
   reconnect?: { initialMs: number; maxMs: number };
@@ -240,6 +244,7 @@ export class GatewayClient {
     if (!wasConnected && this.nextDelay === undefined && this.lastError && (n === 1 || n % 10 === 0)) {
       // first failure, then a reminder every 10 attempts: never silent, never spammy
       this.opts.log.warn(`cannot reach the gateway at ${this.opts.url} (${this.lastError}); retrying${n > 1 ? ` (attempt ${n})` : ""}`);
+      this.opts.onUnreachable?.(this.lastError);
     }
     this.lastError = undefined;
     this.schedule(delay);
@@ -403,6 +408,7 @@ export class GatewayClient {
         log.info(`waiting for approval: ${err.message}`);
         log.info(`approve it on the gateway host: openclaw nodes approve ${requestId}  (a real OpenClaw gateway: openclaw devices approve ${requestId}, then openclaw nodes approve)`);
         log.info("this node keeps retrying quietly and starts working as soon as it is approved");
+        this.opts.onPairingRequired?.(requestId);
       }
       this.nextDelay = this.pairingBackoff.next();
       closeFailed();

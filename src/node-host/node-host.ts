@@ -3,7 +3,7 @@ import { cpus, freemem, loadavg, totalmem, platform as osPlatform } from "node:o
 import { LIMITS } from "../protocol/codes.js";
 import { NodeInvokeRequestSchema } from "../protocol/methods.js";
 import { validate } from "../protocol/validate.js";
-import { createLogger, redact, type Logger } from "../shared/log.js";
+import { createLogger, redact, scrub, type Logger } from "../shared/log.js";
 import { handleExecApprovalsLog } from "./exec/audit-log-handler.js";
 import { handleExecApprovalsGet, handleExecApprovalsSet, handleSystemRun, handleSystemRunPrepare, handleSystemWhich, type CommandContext, type CommandOutcome } from "./exec/handlers.js";
 import { killAllRunning } from "./exec/run-process.js";
@@ -12,6 +12,7 @@ import { checkGatewayUrl } from "../shared/gateway-socket.js";
 import { INVALID_TLS_FINGERPRINT, normalizeTlsFingerprint } from "../shared/tls-fingerprint.js";
 import { loadOrCreateIdentity } from "./identity.js";
 import { readNodeConfig, resolveNodeConfig, writeNodeConfig, type NodeConfig, type RunOverrides } from "./node-config.js";
+import { writeNodeStatus, type NodeRunState, type NodeStatusFile } from "./status-file.js";
 
 type Handler = (params: unknown, ctx: CommandContext) => Promise<CommandOutcome>;
 
@@ -36,6 +37,8 @@ export interface NodeHostOptions extends RunOverrides {
   onFatal?(message: string): void;
   reconnect?: { initialMs: number; maxMs: number };
   pairingRetry?: { initialMs: number; maxMs: number };
+  /** Keep <stateDir>/node-status.json up to date for `openclaw node status` (default true). */
+  statusFile?: boolean;
 }
 
 export interface JoinCode {
@@ -157,9 +160,15 @@ export class NodeHost {
       log: this.log,
       onEvent: (event, payload) => this.onEvent(event, payload),
       onConnected: () => this.onConnected(),
-      onDisconnected: () => this.onDisconnected(),
+      onDisconnected: (info) => {
+        this.onDisconnected();
+        this.setStatus("connecting", { lastError: `gateway closed (${info.code})${info.reason ? `: ${info.reason}` : ""}` });
+      },
+      onPairingRequired: (requestId) => this.setStatus("pairing", { requestId }),
+      onUnreachable: (message) => this.setStatus("connecting", { lastError: `cannot reach the gateway: ${message}` }),
       onFatal: (message) => {
         this.log.error(message);
+        this.setStatus("stopped", { lastError: message });
         opts.onFatal?.(message);
       },
       ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
@@ -178,7 +187,35 @@ export class NodeHost {
   start(): void {
     const pin = this.config.gateway.tlsFingerprint;
     this.log.info(`node ${this.config.displayName} (${this.deviceId.slice(0, 12)}) connecting to ${this.url}${pin ? ` (certificate pinned: sha256 ${pin})` : this.config.gateway.tls ? " (certificate verified against the system CAs)" : ""}`);
+    this.setStatus("connecting");
     this.client.start();
+  }
+
+  private status: NodeStatusFile | undefined;
+  private everConnected = false;
+
+  /** Writes node-status.json when the state (or its detail) changed; never throws. */
+  private setStatus(state: NodeRunState, extra: { lastError?: string; requestId?: string } = {}): void {
+    if (this.opts.statusFile === false) return;
+    const paired = this.everConnected || Boolean(this.config.token);
+    const prev = this.status;
+    if (prev && prev.state === state && prev.paired === paired && prev.lastError === extra.lastError && prev.requestId === extra.requestId) return;
+    const next: NodeStatusFile = {
+      pid: process.pid,
+      state,
+      paired,
+      gateway: this.url,
+      deviceId: this.deviceId,
+      updatedAt: new Date().toISOString(),
+      ...(extra.lastError ? { lastError: scrub(extra.lastError) } : {}),
+      ...(extra.requestId ? { requestId: extra.requestId } : {}),
+    };
+    this.status = next;
+    try {
+      writeNodeStatus(this.opts.stateDir, next);
+    } catch (err) {
+      this.log.debug(`could not write node-status.json: ${(err as Error).message}`);
+    }
   }
 
   /** Resolves once the node is connected (admitted) to the gateway. */
@@ -192,9 +229,12 @@ export class NodeHost {
     for (const c of this.inflight.values()) c.abort();
     killAllRunning();
     await this.client.stop();
+    if (this.status && this.status.state !== "stopped") this.setStatus("stopped");
   }
 
   private onConnected(): void {
+    this.everConnected = true;
+    this.setStatus("connected");
     this.log.info(`connected to ${this.url} as ${this.config.displayName}`);
     for (const w of this.connectedWaiters.splice(0)) w();
     void this.publishStats();

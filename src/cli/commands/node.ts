@@ -1,5 +1,7 @@
 // `openclaw node run` and `openclaw node identity`.
+import { readFileSync, statSync } from "node:fs";
 import { configPath, stateDir } from "../../shared/paths.js";
+import { SERVICE_PROXY_VARS, SERVICE_SECRET_VARS, parseEnvFile } from "../../node-host/service/env-file.js";
 import { configGet, loadConfig } from "../../shared/config.js";
 import { INVALID_TLS_FINGERPRINT, normalizeTlsFingerprint } from "../../shared/tls-fingerprint.js";
 import { loadIdentity } from "../../node-host/identity.js";
@@ -17,6 +19,31 @@ export interface NodeRunFlags {
   nodeId?: string;
   displayName?: string;
   pair?: string;
+  /** The service's 0600 credentials file (launchd / Task Scheduler cannot read one themselves). */
+  envFile?: string;
+}
+
+/**
+ * Loads credentials and proxy settings from `--env-file` into process.env (variables already set win).
+ * Only the service's own variables are taken; a missing file is fine (installed without credentials).
+ */
+export function loadServiceEnvFile(path: string, env: NodeJS.ProcessEnv = process.env, warn: (m: string) => void = (m) => process.stderr.write(`[node] warn: ${m}\n`)): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+    if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0) warn(`${path} is readable by other users; run: chmod 600 ${path}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new UserError(`cannot read --env-file ${path}: ${(err as Error).message}`);
+  }
+  const allowed = new Set<string>([...SERVICE_SECRET_VARS, ...SERVICE_PROXY_VARS]);
+  const loaded: string[] = [];
+  for (const [k, v] of Object.entries(parseEnvFile(text))) {
+    if (!allowed.has(k) || env[k]) continue;
+    env[k] = v;
+    loaded.push(k);
+  }
+  return loaded;
 }
 
 /** Validates the TLS flags: `--tls-fingerprint` is normalised (exit 1 when unusable) and implies TLS. */
@@ -30,6 +57,7 @@ export function nodeTlsFlags(flags: Pick<NodeRunFlags, "tls" | "tlsFingerprint">
 
 export async function nodeRun(flags: NodeRunFlags): Promise<number> {
   const tls = nodeTlsFlags(flags);
+  if (flags.envFile) loadServiceEnvFile(flags.envFile);
   const configTls = configGet(loadConfig(configPath()), "gateway.tls.enabled") === true;
   let exitCode = 0;
   let resolveDone!: () => void;
