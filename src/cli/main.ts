@@ -11,7 +11,7 @@ let jsonMode = false;
 function run<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
   return async (...args: A) => {
     const cmd = args[args.length - 1] as Command;
-    jsonMode = Boolean((cmd.opts() as { json?: boolean }).json);
+    jsonMode = Boolean((cmd.optsWithGlobals() as { json?: boolean }).json);
     try {
       const code = await fn(...args);
       process.exitCode = typeof code === "number" ? code : 0;
@@ -149,6 +149,53 @@ connectionOptions(
     .option("--no-ask", "fail instead of filing an approval request when the node asks for one")
     .argument("[argv...]", "the command and its arguments (after --)"),
 ).action(run(async (argv: string[], f) => (await import("./commands/nodes-run.js")).nodesRun(f, argv)));
+
+// `nodes browser --node X <action>`: the node's browser through browser.proxy (options may follow the action)
+const browser = connectionOptions(
+  nodes
+    .command("browser")
+    .description("drive a node's browser (its browser.proxy command; needs operator.admin)")
+    .requiredOption("--node <node>", "id, display name, IP or unique id prefix")
+    .option("--profile <name>", "browser profile on the node (default: the node's default, `openclaw`)")
+    .option("--target-id <id>", "tab to act on (default: the current tab)")
+    .option("--invoke-timeout <ms>", "deadline for the node's answer (default 30000)"),
+);
+const lazyBrowser = () => import("./commands/nodes-browser.js");
+const browserAction = (name: "status" | "start" | "stop" | "tabs" | "open" | "navigate" | "snapshot" | "screenshot" | "act" | "console" | "request", description: string, args = "") => {
+  const cmd = browser.command(`${name}${args ? ` ${args}` : ""}`).description(description);
+  cmd.action(run(async (...a: unknown[]) => (await lazyBrowser()).nodesBrowser(name, a.slice(0, -2).flat() as string[], (a[a.length - 1] as Command).optsWithGlobals())));
+  return cmd;
+};
+browserAction("status", "the browser's state on the node");
+browserAction("start", "start the profile's browser");
+browserAction("stop", "stop the profile's browser");
+browserAction("tabs", "list open tabs");
+browserAction("open", "open URL in a new tab", "<url>");
+browserAction("navigate", "load URL in the current (or --target-id) tab", "<url>");
+browserAction("snapshot", "accessibility snapshot with element refs for `act`")
+  .addOption(new Option("--format <format>", "ai (text with [ref=eN]) or aria (node list)").choices(["ai", "aria"]))
+  .option("--interactive", "only interactive elements")
+  .option("--max-chars <n>", "truncate the ai snapshot");
+browserAction("screenshot", "capture the tab as an image, saved on this machine")
+  .option("--out <file>", "where to write the image (default ./browser-<time>.png)")
+  .option("--full-page", "the whole page, not just the viewport")
+  .option("--ref <ref>", "only this element (a ref from `snapshot`)")
+  .addOption(new Option("--type <type>").choices(["png", "jpeg"]));
+browserAction("act", "click|type|press|hover|fill|select|scrollIntoView|wait|resize|close|evaluate", "<kind>")
+  .option("--ref <ref>", "element ref from `snapshot`")
+  .option("--text <text>", "text for type / wait")
+  .option("--key <key>", "key for press, e.g. Enter")
+  .option("--values <value...>", "option values for select")
+  .option("--width <px>", "resize width")
+  .option("--height <px>", "resize height")
+  .option("--time-ms <ms>", "wait this long")
+  .option("--fn <js>", "function source for evaluate (node must set browser.evaluateEnabled)")
+  .option("--submit", "press Enter after type")
+  .option("--args <json>", "any other act fields as a JSON object");
+browserAction("console", "console messages of the current tab");
+browserAction("request", "any browser.proxy route: request GET /tabs", "<method> <path>")
+  .option("--query <json>", "query object")
+  .option("--body <json>", "body object");
 
 // ---- devices ---------------------------------------------------------------------------------
 const devices = program.command("devices").description("paired devices (nodes and operator clients) of a gateway");

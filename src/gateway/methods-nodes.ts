@@ -1,5 +1,5 @@
 // Operator methods about nodes: node.list / describe / rename / invoke and node.pair.*.
-import { CloseCodes, ErrorCodes } from "../protocol/codes.js";
+import { ADMIN_INVOKE_COMMANDS, CloseCodes, ErrorCodes } from "../protocol/codes.js";
 import { invalidRequest, ProtocolError } from "../protocol/errors.js";
 import {
   EmptyParamsSchema,
@@ -114,6 +114,7 @@ export const nodeMethods: Record<string, MethodDef> = {
       if (p.command.startsWith("system.execApprovals.")) {
         throw invalidRequest("node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*", { command: p.command });
       }
+      if (ADMIN_INVOKE_COMMANDS.has(p.command)) requireScopes(conn, ["operator.write", "operator.admin"]);
       checkInvocable(ctx, p.nodeId, p.command);
       const bound = p.command === "system.run" ? bindApprovedRun(ctx, p.nodeId, p.params) : p.params;
       return invokeNode(ctx, conn, {

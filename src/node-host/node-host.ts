@@ -13,6 +13,11 @@ import { INVALID_TLS_FINGERPRINT, normalizeTlsFingerprint } from "../shared/tls-
 import { loadOrCreateIdentity } from "./identity.js";
 import { readNodeConfig, resolveNodeConfig, writeNodeConfig, type NodeConfig, type RunOverrides } from "./node-config.js";
 import { writeNodeStatus, type NodeRunState, type NodeStatusFile } from "./status-file.js";
+import { join as joinPath } from "node:path";
+import { loadConfig } from "../shared/config.js";
+import { configPath as defaultConfigPath } from "../shared/paths.js";
+import { browserProxyAdvertised } from "./browser/settings.js";
+import type { BrowserService } from "./browser/service.js";
 
 type Handler = (params: unknown, ctx: CommandContext) => Promise<CommandOutcome>;
 
@@ -27,6 +32,9 @@ const HANDLERS: Record<string, Handler> = {
 
 export const NODE_CAPS = ["system"];
 export const NODE_COMMANDS = Object.keys(HANDLERS).sort();
+/** Added to caps/commands when the node's config enables the browser proxy (node-host.md §11.1). */
+export const BROWSER_CAP = "browser";
+export const BROWSER_PROXY_COMMAND = "browser.proxy";
 
 export interface NodeHostOptions extends RunOverrides {
   stateDir: string;
@@ -39,6 +47,8 @@ export interface NodeHostOptions extends RunOverrides {
   pairingRetry?: { initialMs: number; maxMs: number };
   /** Keep <stateDir>/node-status.json up to date for `openclaw node status` (default true). */
   statusFile?: boolean;
+  /** The node machine's openclaw.json (default: $OPENCLAW_CONFIG_PATH, else <stateDir>/openclaw.json). */
+  configPath?: string;
 }
 
 export interface JoinCode {
@@ -106,10 +116,27 @@ export class NodeHost {
   private readonly inflight = new Map<string, AbortController>();
   private statsTimer: NodeJS.Timeout | undefined;
   private connectedWaiters: (() => void)[] = [];
+  readonly configPath: string;
+  /** Evaluated once at start-up: caps/commands cannot change without a reconnect. */
+  readonly browserProxyAdvertised: boolean;
+  readonly caps: string[];
+  readonly commands: string[];
+  private browser: BrowserService | undefined;
+  private browserModule: Promise<typeof import("./browser/proxy.js")> | undefined;
 
   constructor(private readonly opts: NodeHostOptions) {
     this.env = opts.env ?? process.env;
     this.log = opts.log ?? createLogger("[node]");
+    this.configPath = opts.configPath ?? (this.env.OPENCLAW_CONFIG_PATH?.trim() ? defaultConfigPath(this.env) : joinPath(opts.stateDir, "openclaw.json"));
+    let advertised = false;
+    try {
+      advertised = browserProxyAdvertised(loadConfig(this.configPath));
+    } catch (err) {
+      this.log.warn(`browser proxy not offered: ${(err as Error).message}`);
+    }
+    this.browserProxyAdvertised = advertised;
+    this.caps = advertised ? [...NODE_CAPS, BROWSER_CAP] : [...NODE_CAPS];
+    this.commands = (advertised ? [...NODE_COMMANDS, BROWSER_PROXY_COMMAND] : [...NODE_COMMANDS]).sort();
     const join = opts.pair ? decodeJoinCode(opts.pair) : undefined;
     const overrides: RunOverrides = { ...opts };
     if (join) {
@@ -142,8 +169,8 @@ export class NodeHost {
       env: this.env,
       identity,
       client: { displayName: this.config.displayName, instanceId: this.config.nodeId, platform, deviceFamily },
-      caps: NODE_CAPS,
-      commands: NODE_COMMANDS,
+      caps: this.caps,
+      commands: this.commands,
       pathEnv: this.env.PATH ?? "",
       ...(token ? { token } : {}),
       ...(password ? { password } : {}),
@@ -228,7 +255,7 @@ export class NodeHost {
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const c of this.inflight.values()) c.abort();
     killAllRunning();
-    await this.client.stop();
+    await Promise.all([this.client.stop(), this.browser?.stopAll()]);
     if (this.status && this.status.state !== "stopped") this.setStatus("stopped");
   }
 
@@ -286,6 +313,16 @@ export class NodeHost {
     // tick, shutdown, health and anything else: nothing to do (any frame feeds the tick watchdog)
   }
 
+  /** browser.proxy: the browser module (and playwright-core) load on first use only. */
+  private readonly browserProxyHandler: Handler = async (params, ctx) => {
+    this.browserModule ??= import("./browser/proxy.js");
+    const mod = await this.browserModule;
+    return mod.handleBrowserProxy(params, ctx, {
+      configPath: this.configPath,
+      service: () => (this.browser ??= new mod.BrowserService(this.opts.stateDir, this.env, this.log)),
+    });
+  };
+
   private async onInvoke(payload: unknown): Promise<void> {
     const v = validate(NodeInvokeRequestSchema, payload);
     if (!v.ok) {
@@ -312,7 +349,7 @@ export class NodeHost {
         return;
       }
     } else if (req.params !== undefined) params = req.params;
-    const handler = HANDLERS[req.command];
+    const handler = HANDLERS[req.command] ?? (req.command === BROWSER_PROXY_COMMAND && this.browserProxyAdvertised ? this.browserProxyHandler : undefined);
     if (!handler) {
       await reply({ ok: false, error: { code: "UNAVAILABLE", message: "command not supported" } });
       return;

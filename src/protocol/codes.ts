@@ -94,3 +94,6 @@ export const OperatorScopes = [
   "operator.sessions.read",
   "operator.sessions.write",
 ] as const;
+
+/** node.invoke of these needs operator.admin on top of operator.write (protocol.md §7.9). */
+export const ADMIN_INVOKE_COMMANDS: ReadonlySet<string> = new Set(["browser.proxy", "browser.proxy.upload.v1", "fs.listDir", "terminal.upload"]);

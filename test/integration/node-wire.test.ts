@@ -89,8 +89,8 @@ test("connect params: reference shape, v3 signature, stored device token", async
     assert.equal(p.client.displayName, "wire-node");
     assert.equal(p.client.platform, "linux");
     assert.equal(p.client.deviceFamily, "Linux");
-    assert.deepEqual(p.caps, ["system"]);
-    assert.deepEqual(p.commands, ["system.execApprovals.get", "system.execApprovals.log", "system.execApprovals.set", "system.run", "system.run.prepare", "system.which"]);
+    assert.deepEqual(p.caps, ["system", "browser"], "browser proxy on by default (no openclaw.json)");
+    assert.deepEqual(p.commands, ["browser.proxy", "system.execApprovals.get", "system.execApprovals.log", "system.execApprovals.set", "system.run", "system.run.prepare", "system.which"]);
     assert.equal(p.pathEnv, "/usr/bin:/bin");
     assert.deepEqual(p.auth, { token: "tok" });
     const key = publicKeyObjectFromRaw(rawPublicKey(p.device!.publicKey)!)!;

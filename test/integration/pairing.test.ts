@@ -17,7 +17,7 @@ test("a new node waits for approval and is admitted within seconds of it, withou
     const pending = await eventually(async () => (await op.call<{ pending: { requestId: string; nodeId: string; displayName?: string; commands: string[] }[] }>("node.pair.list", {})).pending[0], 5000, "pending request");
     assert.equal(pending.nodeId, node.deviceId);
     assert.equal(pending.displayName, "build-box");
-    assert.deepEqual(pending.commands, ["system.execApprovals.get", "system.execApprovals.log", "system.execApprovals.set", "system.run", "system.run.prepare", "system.which"]);
+    assert.deepEqual(pending.commands, ["browser.proxy", "system.execApprovals.get", "system.execApprovals.log", "system.execApprovals.set", "system.run", "system.run.prepare", "system.which"]);
     assert.equal(node.isConnected, false);
     // a repeat connect reuses the same request
     await new Promise((r) => setTimeout(r, 300));

@@ -1,5 +1,6 @@
 // `openclaw nodes …`: list, status, describe, pending, approve, reject, invoke, run, join-code.
 import { randomUUID } from "node:crypto";
+import { ADMIN_INVOKE_COMMANDS } from "../../protocol/codes.js";
 import { UserError } from "../errors.js";
 import { ago, printJson, say, table } from "../output.js";
 import { withOperator, type OperatorClient } from "../rpc.js";
@@ -173,7 +174,8 @@ export async function nodesInvoke(flags: CommonFlags & { node: string; command: 
   const params = parseJsonFlag(flags.params, "--params");
   const invokeTimeout = parseMs(flags.invokeTimeout, "--invoke-timeout", 30_000);
   const target = resolveTarget(flags, invokeTimeout + 5000);
-  const r = await withOperator(target, ["operator.read", "operator.write"], async (c) => {
+  const scopes = ["operator.read", "operator.write", ...(ADMIN_INVOKE_COMMANDS.has(flags.command) ? ["operator.admin"] : [])];
+  const r = await withOperator(target, scopes, async (c) => {
     const node = pickNode(await listNodes(c), flags.node);
     return c.call<{ payload: unknown }>(
       "node.invoke",
