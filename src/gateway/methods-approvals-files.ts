@@ -4,7 +4,8 @@
 // or a node's through system.execApprovals.log). Every successful change is audited with who, old → new
 // hash and a diff summary.
 import { join } from "node:path";
-import { Type, type Static } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { Type } from "../protocol/schema-builder.js";
 import { ErrorCodes } from "../protocol/codes.js";
 import { invalidRequest, ProtocolError } from "../protocol/errors.js";
 import { EmptyParamsSchema, ExecApprovalsNodeGetParamsSchema, ExecApprovalsNodeSetParamsSchema } from "../protocol/methods.js";

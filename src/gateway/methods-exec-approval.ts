@@ -1,7 +1,8 @@
 // The operator approval flow for node exec (issue 3): exec.approval.request (the gateway asks the node
 // for its canonical plan), list/get/waitDecision, resolve (allow-always adds the inner executables to
 // the node's allowlist through system.execApprovals.set), and the binding of an approved run to its plan.
-import { Type, type Static } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { Type } from "../protocol/schema-builder.js";
 import { ErrorCodes } from "../protocol/codes.js";
 import { invalidRequest, ProtocolError } from "../protocol/errors.js";
 import { NonEmptyString } from "../protocol/frames.js";

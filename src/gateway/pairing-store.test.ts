@@ -85,3 +85,37 @@ test("a join code is spent once its device was admitted", () => {
   s.completeBootstrapToken(token);
   assert.equal(s.consumeBootstrapToken(token, "d1"), false);
 });
+
+test("last-seen bookkeeping is coalesced into one later write; grants are written at once", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ps-"));
+  const file = join(dir, "devices", "paired.json");
+  const s = new PairingStore(dir, Date.now, 300_000, 40);
+  const { request } = s.upsertPending(req("d1"));
+  s.approve(request.requestId);
+  // the approval is on disk before approve() returns
+  assert.ok(JSON.parse(readFileSync(file, "utf8")).d1.tokens.node.token);
+  const rec = s.paired.get("d1")!;
+  rec.lastSeenAtMs = 42;
+  s.touchPaired();
+  s.touchPaired();
+  assert.equal(s.hasUnsavedBookkeeping, true);
+  assert.equal(JSON.parse(readFileSync(file, "utf8")).d1.lastSeenAtMs, undefined, "not written synchronously");
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(s.hasUnsavedBookkeeping, false);
+  assert.equal(JSON.parse(readFileSync(file, "utf8")).d1.lastSeenAtMs, 42);
+  // a durable save carries pending bookkeeping and cancels the timer
+  rec.lastSeenAtMs = 43;
+  s.touchPaired();
+  s.remove("nobody");
+  s.ensureToken(rec, "operator", []);
+  s.savePaired();
+  assert.equal(s.hasUnsavedBookkeeping, false);
+  assert.equal(JSON.parse(readFileSync(file, "utf8")).d1.lastSeenAtMs, 43);
+  // close() flushes and schedules nothing afterwards
+  rec.lastSeenAtMs = 44;
+  s.touchPaired();
+  s.close();
+  assert.equal(JSON.parse(readFileSync(file, "utf8")).d1.lastSeenAtMs, 44);
+  s.touchPaired();
+  assert.equal(s.hasUnsavedBookkeeping, false);
+});

@@ -118,11 +118,15 @@ export class PairingStore {
   readonly pending = new Map<string, PendingDeviceRequest>();
   readonly bootstrap: BootstrapToken[] = [];
   private readonly dir: string;
+  /** Bookkeeping-only changes (last seen) waiting for the coalesced write of paired.json. */
+  private dirtyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     stateDir: string,
     private readonly now: () => number = Date.now,
     readonly pendingTtlMs = 300_000,
+    /** Delay of the coalesced paired.json write for bookkeeping changes (see touchPaired). */
+    readonly bookkeepingDelayMs = 2000,
   ) {
     this.dir = join(stateDir, "devices");
     this.load();
@@ -145,8 +149,51 @@ export class PairingStore {
     this.prune();
   }
 
+  /**
+   * Writes paired.json now (atomic, fsynced). Every change that grants or withdraws anything (an approval,
+   * a token, a removal) goes through here before it is acknowledged; it also carries any coalesced
+   * bookkeeping still waiting.
+   */
   savePaired(): void {
+    if (this.dirtyTimer) clearTimeout(this.dirtyTimer);
+    this.dirtyTimer = undefined;
     writeJsonAtomic(this.path("paired.json"), Object.fromEntries(this.paired));
+  }
+
+  /**
+   * Records a bookkeeping-only change of the paired records (lastSeenAtMs / lastSeenReason): written at most
+   * `bookkeepingDelayMs` later, together with every other such change in the meantime — one rewrite of
+   * paired.json per interval instead of one per connect (a gateway holding thousands of nodes otherwise spends
+   * its time rewriting the whole file on every reconnect). A crash may lose only this bookkeeping.
+   */
+  touchPaired(): void {
+    if (this.dirtyTimer || this.closed) return;
+    this.dirtyTimer = setTimeout(() => {
+      this.dirtyTimer = undefined;
+      try {
+        this.savePaired();
+      } catch {
+        // the next durable save (or flush) writes it; bookkeeping is not worth crashing over
+      }
+    }, this.bookkeepingDelayMs);
+    this.dirtyTimer.unref();
+  }
+
+  /** True while coalesced bookkeeping waits to be written. */
+  get hasUnsavedBookkeeping(): boolean {
+    return this.dirtyTimer !== undefined;
+  }
+
+  /** Writes coalesced bookkeeping now, if any. */
+  flush(): void {
+    if (this.dirtyTimer) this.savePaired();
+  }
+
+  private closed = false;
+  /** On shutdown: flushes, then stops scheduling bookkeeping writes (durable saves still write). */
+  close(): void {
+    this.closed = true;
+    this.flush();
   }
   savePending(): void {
     writeJsonAtomic(this.path("pending.json"), Object.fromEntries(this.pending));

@@ -1,6 +1,7 @@
 // Frame envelopes and the connect handshake (protocol.md §2, §3). All objects are closed, as in
 // the reference (`additionalProperties: false`): an unknown field makes the frame invalid.
-import { Type, type Static } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { Type } from "./schema-builder.js";
 
 const closed = { additionalProperties: false } as const;
 

@@ -1,5 +1,6 @@
 // Params of the methods and events of the node system (protocol.md §6–§7, node-host.md §4–§5).
-import { Type, type Static } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import { Type } from "./schema-builder.js";
 import { NonEmptyString, StringEnum } from "./frames.js";
 
 const closed = { additionalProperties: false } as const;
