@@ -22,7 +22,11 @@ export interface AdmissionContext {
   limiter: AuthRateLimiter;
   autoApproveLocal: boolean;
   commandPolicy: CommandPolicy;
+  /** Pending pairing requests kept at once; a device without one beyond that is refused (retryable). */
+  maxPendingPairing?: number;
 }
+
+export const DEFAULT_MAX_PENDING_PAIRING = 100;
 
 export type Rejection = {
   ok: false;
@@ -236,6 +240,18 @@ export function admitConnect(ctx: AdmissionContext): AdmissionResult {
     approvedNow = "silent";
     reason = undefined;
   }
+  if (reason && !store.pendingForDevice(device.id)) {
+    const max = ctx.maxPendingPairing ?? DEFAULT_MAX_PENDING_PAIRING;
+    store.prune();
+    if (store.pending.size >= max) {
+      const message = `pairing queue full: ${max} pairing requests are already pending; approve or reject some (openclaw nodes pending / openclaw devices list), then retry`;
+      return reject(
+        new ProtocolError(ErrorCodes.UNAVAILABLE, message, { retryable: true, retryAfterMs: 30_000, details: { code: "PAIRING_QUEUE_FULL", maxPending: max } }),
+        CloseCodes.TRY_AGAIN_LATER,
+        "pairing queue full",
+      );
+    }
+  }
   if (reason) {
     const pending = store.upsertPending({ ...requestShape, isRepair: rec !== undefined, reason });
     const [message, hint] = PAIRING_MESSAGES[reason];
@@ -257,10 +273,14 @@ export function admitConnect(ctx: AdmissionContext): AdmissionResult {
     return rej;
   }
   const paired = rec!;
+  const before = paired.tokens[role];
   const tok = store.ensureToken(paired, role, role === "node" ? [] : requestedScopes);
   paired.lastSeenAtMs = ctx.now;
   paired.lastSeenReason = "connect";
-  store.savePaired();
+  // A token minted here is durable before hello-ok carries it; a plain reconnect only updates last-seen
+  // bookkeeping, which is coalesced (approvals above were already saved by approveDevice).
+  if (tok !== before) store.savePaired();
+  else store.touchPaired();
   return {
     ok: true,
     protocol,

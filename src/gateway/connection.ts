@@ -21,6 +21,8 @@ export interface Session {
 export interface ConnectionHost {
   log: Logger;
   handshakeTimeoutMs: number;
+  /** Outbound buffer cap; above it the socket is closed 1008 `slow consumer` (default policy.maxBufferedBytes). */
+  maxBufferedBytes?: number;
   /** Runs admission for a schema-valid connect. Must send the response and close on failure. */
   onConnect(conn: Connection, reqId: string, params: ConnectParams): Promise<void>;
   onRequest(conn: Connection, frame: RequestFrame): Promise<void>;
@@ -61,7 +63,7 @@ export class Connection {
 
   sendRaw(frame: unknown): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
-    if (this.ws.bufferedAmount > LIMITS.maxBufferedBytes) {
+    if (this.ws.bufferedAmount > (this.host.maxBufferedBytes ?? LIMITS.maxBufferedBytes)) {
       this.close(CloseCodes.POLICY_VIOLATION, "slow consumer");
       return false;
     }

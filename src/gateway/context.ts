@@ -1,6 +1,7 @@
 // What method handlers may use of the gateway. Keeps handlers testable and the server file small.
 import type { Connection } from "./connection.js";
 import type { InvokeRouter } from "./invoke-router.js";
+import type { IdempotencyCache } from "./idempotency.js";
 import type { NodeRegistry } from "./node-registry.js";
 import type { PairingStore } from "./pairing-store.js";
 import type { CommandPolicy } from "./node-surface.js";
@@ -11,6 +12,8 @@ export interface GatewayContext {
   store: PairingStore;
   nodes: NodeRegistry;
   invokes: InvokeRouter;
+  /** node.invoke results by idempotencyKey (a retry runs the command at most once). */
+  idempotency: IdempotencyCache;
   approvals: ApprovalRegistry;
   log: Logger;
   commandPolicy: CommandPolicy;

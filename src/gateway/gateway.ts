@@ -10,11 +10,12 @@ import type { ConnectParams, RequestFrame } from "../protocol/frames.js";
 import { HealthParamsSchema, EmptyParamsSchema } from "../protocol/methods.js";
 import { validate } from "../protocol/validate.js";
 import { createLogger, type Logger } from "../shared/log.js";
-import { admitConnect } from "./admission.js";
+import { admitConnect, DEFAULT_MAX_PENDING_PAIRING } from "./admission.js";
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from "./auth-rate-limit.js";
 import { Connection, type ConnectionHost } from "./connection.js";
 import type { GatewayContext, MethodDef } from "./context.js";
 import { InvokeRouter } from "./invoke-router.js";
+import { IdempotencyCache } from "./idempotency.js";
 import { deviceMethods } from "./methods-devices.js";
 import { nodeMethods } from "./methods-nodes.js";
 import { nodeSideMethods } from "./methods-node-side.js";
@@ -46,6 +47,16 @@ export interface GatewayOptions {
   commandPolicy?: Partial<CommandPolicy>;
   rateLimit?: Partial<RateLimitOptions>;
   log?: Logger;
+  /** gateway.nodes.maxConcurrentInvokes: in-flight invokes per node (default 64); more → UNAVAILABLE, retryable. */
+  maxConcurrentInvokes?: number;
+  /** How long invokes of a node whose socket dropped wait for it to come back (default 10 s). */
+  invokeReconnectGraceMs?: number;
+  /** node.invoke idempotency cache: entries (default 1000) and their lifetime after the answer (default 10 min). */
+  idempotency?: { maxEntries?: number; ttlMs?: number };
+  /** Pending pairing requests kept at once (default 100); a new device beyond that is refused, retryable. */
+  maxPendingPairing?: number;
+  /** Outbound buffer per socket before it is closed 1008 `slow consumer` (default 50 MiB, policy.maxBufferedBytes). */
+  maxBufferedBytes?: number;
   /** Serve wss:// with this PEM pair (TLS 1.3 minimum). `fingerprint` (SHA-256 hex) goes into join codes. */
   tls?: { cert: string; key: string; fingerprint: string };
 }
@@ -66,7 +77,9 @@ function isDirectLocal(req: IncomingMessage): boolean {
 export class Gateway implements GatewayContext, ConnectionHost {
   readonly store: PairingStore;
   readonly nodes = new NodeRegistry();
-  readonly invokes = new InvokeRouter();
+  readonly invokes: InvokeRouter;
+  readonly idempotency: IdempotencyCache;
+  readonly maxBufferedBytes: number;
   readonly approvals: ApprovalRegistry;
   readonly log: Logger;
   readonly commandPolicy: CommandPolicy;
@@ -84,6 +97,16 @@ export class Gateway implements GatewayContext, ConnectionHost {
 
   private constructor(private readonly opts: GatewayOptions) {
     this.log = opts.log ?? createLogger("[gateway]");
+    this.idempotency = new IdempotencyCache(opts.idempotency ?? {});
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? LIMITS.maxBufferedBytes;
+    this.invokes = new InvokeRouter({
+      ...(opts.maxConcurrentInvokes !== undefined ? { maxConcurrentPerNode: opts.maxConcurrentInvokes } : {}),
+      ...(opts.invokeReconnectGraceMs !== undefined ? { reconnectGraceMs: opts.invokeReconnectGraceMs } : {}),
+      onLateResult: (id, nodeId, outcome) => {
+        const kept = this.idempotency.lateResult(id, nodeId, outcome);
+        this.log.info(`late node.invoke.result ${id} from node ${nodeId.slice(0, 12)} (${outcome.ok ? "ok" : "error"}): ${kept ? "kept for a retry with the same idempotencyKey" : "its caller was already answered; ignored"}`);
+      },
+    });
     this.store = new PairingStore(opts.stateDir);
     this.limiter = new AuthRateLimiter({ ...DEFAULT_RATE_LIMIT, ...opts.rateLimit });
     this.commandPolicy = { allow: opts.commandPolicy?.allow ?? [], deny: opts.commandPolicy?.deny ?? [] };
@@ -130,6 +153,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
     gw.timers.push(setInterval(() => gw.pingAll(), opts.pingIntervalMs ?? LIMITS.wsPingIntervalMs));
     gw.timers.push(setInterval(() => {
       gw.limiter.sweep();
+      gw.idempotency.sweep();
       gw.store.prune();
     }, 60_000));
     for (const t of gw.timers) t.unref();
@@ -202,6 +226,7 @@ export class Gateway implements GatewayContext, ConnectionHost {
       limiter: this.limiter,
       autoApproveLocal: this.opts.autoApproveLocal ?? false,
       commandPolicy: this.commandPolicy,
+      maxPendingPairing: this.opts.maxPendingPairing ?? DEFAULT_MAX_PENDING_PAIRING,
     });
     if (!result.ok) {
       if (result.delayMs > 0) await new Promise((r) => setTimeout(r, result.delayMs));
@@ -310,7 +335,8 @@ export class Gateway implements GatewayContext, ConnectionHost {
     }
     const replaced = this.nodes.add(session);
     if (replaced) {
-      this.invokes.nodeDisconnected(nodeId);
+      // the node reconnected over a socket we had not noticed was dead: its invokes may still be running there
+      this.invokes.nodeDisconnected(nodeId, false);
       replaced.close(CloseCodes.SUPERSEDED, "superseded by a newer connection of the same device");
     }
     this.log.info(`node ${nodeId.slice(0, 12)} (${session.displayName ?? "unnamed"}) connected from ${conn.peer.ip} [${r.state}]`);
@@ -382,11 +408,13 @@ export class Gateway implements GatewayContext, ConnectionHost {
     const s = conn.session;
     if (!s) return;
     if (s.role === "node" && s.deviceId && this.nodes.remove(s.deviceId, conn.connId)) {
-      this.invokes.nodeDisconnected(s.deviceId);
+      // a goodbye (1000/1001) fails the node's invokes at once; a dropped socket gives it the reconnect grace
+      this.invokes.nodeDisconnected(s.deviceId, code === 1000 || code === 1001);
       const rec = this.store.paired.get(s.deviceId);
       if (rec) {
         rec.lastSeenAtMs = Date.now();
         rec.lastSeenReason = "disconnect";
+        this.store.touchPaired();
       }
       this.log.info(`node ${s.deviceId.slice(0, 12)} (${s.displayName ?? "unnamed"}) disconnected (${code}${reason ? ` ${reason}` : ""})`);
     }
@@ -451,5 +479,10 @@ export class Gateway implements GatewayContext, ConnectionHost {
       this.server.close(() => resolve());
       this.server.closeAllConnections?.();
     });
+    try {
+      this.store.close();
+    } catch (err) {
+      this.log.warn(`could not write the last-seen bookkeeping of paired devices: ${(err as Error).message}`);
+    }
   }
 }

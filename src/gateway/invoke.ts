@@ -43,6 +43,8 @@ export interface InvokeRequest {
   sessionKey?: string;
   /** The params were produced by bindApprovedRun: keep the approval keys. */
   approvalBound?: boolean;
+  /** Told the invoke id once the request went out to the node. */
+  onDispatched?(invokeId: string): void;
 }
 
 export interface InvokeAnswer {
@@ -108,8 +110,8 @@ export async function invokeNode(ctx: GatewayContext, caller: Connection, req: I
     command: req.command,
     ownerConnId: caller.connId,
     timeoutMs,
-    dispatch: (id) =>
-      session.send("node.invoke.request", {
+    dispatch: (id) => {
+      const sent = session.send("node.invoke.request", {
         id,
         nodeId: req.nodeId,
         command: req.command,
@@ -117,7 +119,10 @@ export async function invokeNode(ctx: GatewayContext, caller: Connection, req: I
         timeoutMs: timeoutMs === 0 ? 0 : Math.max(1, Math.ceil(timeoutMs - (Date.now() - started))),
         ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
         ...(req.sessionKey ? { sessionKey: req.sessionKey } : {}),
-      }),
+      });
+      if (sent) req.onDispatched?.(id);
+      return sent;
+    },
     onTimeout: (id) => {
       ctx.nodes.get(req.nodeId)?.send("node.invoke.cancel", { invokeId: id, nodeId: req.nodeId });
     },

@@ -79,6 +79,14 @@ export const nodeSideMethods: Record<string, MethodDef> = {
           );
           return { ok: true, event: p.event, handled: true, reason: "recorded" };
         }
+        case "node.invoke.inflight": {
+          // openclaw-lite nodes, right after a reconnect: the invoke ids they still run or hold a result for.
+          // Invokes orphaned by the dropped socket that are not listed fail with DISCONNECTED now.
+          const ids = (payload as { ids?: unknown } | null)?.ids;
+          if (!session || !Array.isArray(ids) || !ids.every((x) => typeof x === "string")) return { ok: true, event: p.event, handled: false, reason: "invalid_payload" };
+          ctx.invokes.nodeClaimed(nodeId, ids as string[]);
+          return { ok: true, event: p.event, handled: true, reason: "claimed" };
+        }
         default:
           return { ok: true, event: p.event, handled: false, reason: "unsupported_event" };
       }

@@ -12,6 +12,7 @@ import type { Static } from "@sinclair/typebox";
 import type { MethodDef, GatewayContext } from "./context.js";
 import type { Connection } from "./connection.js";
 import { invokeNode, checkInvocable } from "./invoke.js";
+import { IdempotencyCache } from "./idempotency.js";
 import { bindApprovedRun } from "./methods-exec-approval.js";
 import { knownNode, listKnownNodes, nodePairRequests, pairedNodeView, pairedDeviceView } from "./views.js";
 import { scopeSatisfied } from "./scopes.js";
@@ -115,16 +116,22 @@ export const nodeMethods: Record<string, MethodDef> = {
         throw invalidRequest("node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*", { command: p.command });
       }
       if (ADMIN_INVOKE_COMMANDS.has(p.command)) requireScopes(conn, ["operator.write", "operator.admin"]);
-      checkInvocable(ctx, p.nodeId, p.command);
-      const bound = p.command === "system.run" ? bindApprovedRun(ctx, p.nodeId, p.params) : p.params;
-      return invokeNode(ctx, conn, {
-        nodeId: p.nodeId,
-        command: p.command,
-        params: bound,
-        approvalBound: bound !== p.params,
-        ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
-        idempotencyKey: p.idempotencyKey,
-        ...(p.sessionKey ? { sessionKey: p.sessionKey } : {}),
+      // same caller + node + key + command + params: at most one run (a retry joins it or gets its answer)
+      const caller = conn.session?.deviceId ?? `shared:${conn.session?.clientId ?? "?"}`;
+      const key = IdempotencyCache.key(caller, p.nodeId, p.idempotencyKey, p.command, p.params);
+      return ctx.idempotency.run(key, p.nodeId, p.command, (dispatched) => {
+        checkInvocable(ctx, p.nodeId, p.command);
+        const bound = p.command === "system.run" ? bindApprovedRun(ctx, p.nodeId, p.params) : p.params;
+        return invokeNode(ctx, conn, {
+          nodeId: p.nodeId,
+          command: p.command,
+          params: bound,
+          approvalBound: bound !== p.params,
+          ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}),
+          idempotencyKey: p.idempotencyKey,
+          ...(p.sessionKey ? { sessionKey: p.sessionKey } : {}),
+          onDispatched: dispatched,
+        });
       });
     },
   },

@@ -10,6 +10,9 @@ import { Backoff } from "../shared/backoff.js";
 import { dialGateway, GatewayTransportError, plainToTlsHint } from "../shared/gateway-socket.js";
 import type { Logger } from "../shared/log.js";
 
+/** How widely the first reconnect after a gateway restart (close 1012) is spread, per node, at random. */
+export const RESTART_SPREAD_MS = 5000;
+
 export interface GatewayClientOptions {
   url: string;
   /** Normalised SHA-256 pin of the gateway certificate (wss:// only). */
@@ -40,7 +43,14 @@ export interface GatewayClientOptions {
   onFatal(message: string, code: string): void;
   reconnect?: { initialMs: number; maxMs: number };
   pairingRetry?: { initialMs: number; maxMs: number };
+  /**
+   * Process watchdog: no connection progress (admitted, or a pairing answer from the gateway) for this
+   * long → onFatal with code WATCHDOG, so the service manager restarts the process. Default 10 min; 0 = off.
+   */
+  watchdogMs?: number;
 }
+
+export const DEFAULT_WATCHDOG_MS = 600_000;
 
 type ConnectError = { code: string; message: string; details?: Record<string, unknown>; retryAfterMs?: number };
 
@@ -84,15 +94,19 @@ export class GatewayClient {
   private tickTimer: NodeJS.Timeout | undefined;
   private lastInbound = Date.now();
   private tickIntervalMs: number = LIMITS.tickIntervalMs;
+  private readonly reconnectOpts: { initialMs: number; maxMs: number };
   private readonly backoff: Backoff;
   private readonly pairingBackoff: Backoff;
   private announcedRequest: string | undefined;
   private readonly pendingRequests = new Map<string, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private reqCounter = 0;
   private nextDelay: number | undefined;
+  private lastProgress = Date.now();
+  private watchdogTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: GatewayClientOptions) {
-    this.backoff = new Backoff(opts.reconnect ?? { initialMs: 1000, maxMs: 30_000 });
+    this.reconnectOpts = opts.reconnect ?? { initialMs: 1000, maxMs: 30_000 };
+    this.backoff = new Backoff(this.reconnectOpts);
     this.pairingBackoff = new Backoff(opts.pairingRetry ?? { initialMs: 1000, maxMs: 5000 });
   }
 
@@ -102,7 +116,33 @@ export class GatewayClient {
 
   start(): void {
     this.stopped = false;
+    this.lastProgress = Date.now();
+    this.startWatchdog();
     this.open();
+  }
+
+  private startWatchdog(): void {
+    const limit = this.opts.watchdogMs ?? DEFAULT_WATCHDOG_MS;
+    if (limit <= 0 || this.watchdogTimer) return;
+    this.watchdogTimer = setInterval(() => {
+      if (this.stopped || this.connected) return;
+      const idle = Date.now() - this.lastProgress;
+      if (idle < limit) return;
+      this.stopped = true;
+      this.stopWatchdog();
+      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+      this.ws?.terminate();
+      this.opts.onFatal(
+        `no connection to the gateway at ${this.opts.url} for ${Math.round(idle / 1000)} s${this.lastError ? ` (last error: ${this.lastError})` : ""}; exiting so the service manager restarts the node`,
+        "WATCHDOG",
+      );
+    }, Math.max(50, Math.min(30_000, Math.floor(limit / 4))));
+    this.watchdogTimer.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.watchdogTimer = undefined;
   }
 
   /** Closes the socket and stops reconnecting. */
@@ -110,6 +150,7 @@ export class GatewayClient {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.stopTickWatch();
+    this.stopWatchdog();
     const ws = this.ws;
     if (!ws || ws.readyState === ws.CLOSED) return;
     await new Promise<void>((resolve) => {
@@ -341,6 +382,7 @@ export class GatewayClient {
       const reason = reasonBuf.toString();
       const wasConnected = this.connected;
       this.connected = false;
+      if (wasConnected) this.lastProgress = Date.now();
       this.stopTickWatch();
       for (const [id, p] of this.pendingRequests) {
         clearTimeout(p.timer);
@@ -352,6 +394,12 @@ export class GatewayClient {
         this.opts.onDisconnected?.({ code, reason });
       }
       if (this.stopped) return;
+      if (code === CloseCodes.SERVICE_RESTART && wasConnected && this.nextDelay === undefined) {
+        // A gateway restart disconnects the whole fleet at the same instant: spread the first attempts over
+        // RESTART_SPREAD_MS (full jitter) so thousands of nodes do not knock in the same second.
+        const { initialMs, maxMs } = this.reconnectOpts;
+        this.nextDelay = initialMs / 2 + Math.round(Math.random() * Math.min(RESTART_SPREAD_MS, maxMs));
+      }
       if (code === CloseCodes.INVALIDATED && /device removed|revoked|rotated/.test(reason)) {
         this.opts.setDeviceToken(undefined);
         if (!this.opts.token && !this.opts.password) {
@@ -368,6 +416,7 @@ export class GatewayClient {
 
   private onHello(hello: Record<string, unknown>, protocol: number): void {
     this.connected = true;
+    this.lastProgress = Date.now();
     // a join code is single use: once admitted, only the device token is used
     delete this.opts.bootstrapToken;
     this.backoff.reset();
@@ -402,6 +451,7 @@ export class GatewayClient {
       return;
     }
     if (detail === D.PAIRING_REQUIRED) {
+      this.lastProgress = Date.now(); // the gateway is alive and holds us for an operator: not a dead connection
       const requestId = String(err.details?.requestId ?? "");
       if (requestId !== this.announcedRequest) {
         this.announcedRequest = requestId;

@@ -49,6 +49,16 @@ export interface NodeHostOptions extends RunOverrides {
   statusFile?: boolean;
   /** The node machine's openclaw.json (default: $OPENCLAW_CONFIG_PATH, else <stateDir>/openclaw.json). */
   configPath?: string;
+  /** Exit (onFatal) after this long without connection progress (default 10 min, env OPENCLAW_NODE_WATCHDOG_MS; 0 = off). */
+  watchdogMs?: number;
+  /** Results that could not be delivered, kept for re-sending after a reconnect (default 100 for 10 min). */
+  undelivered?: { max?: number; ttlMs?: number };
+}
+
+interface UndeliveredResult {
+  params: Record<string, unknown>;
+  command: string;
+  at: number;
 }
 
 export interface JoinCode {
@@ -102,6 +112,12 @@ function nodePlatform(): { platform: string; deviceFamily: string } {
   }
 }
 
+function watchdogFromEnv(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 export function gatewayUrl(cfg: NodeConfig): string {
   const host = cfg.gateway.host.includes(":") && !cfg.gateway.host.startsWith("[") ? `[${cfg.gateway.host}]` : cfg.gateway.host;
   return `${cfg.gateway.tls ? "wss" : "ws"}://${host}:${cfg.gateway.port}`;
@@ -114,6 +130,8 @@ export class NodeHost {
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
   private readonly inflight = new Map<string, AbortController>();
+  /** Results whose delivery failed because the socket dropped, by invoke id (re-sent after reconnect). */
+  private readonly undelivered = new Map<string, UndeliveredResult>();
   private statsTimer: NodeJS.Timeout | undefined;
   private connectedWaiters: (() => void)[] = [];
   readonly configPath: string;
@@ -200,7 +218,57 @@ export class NodeHost {
       },
       ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
       ...(opts.pairingRetry ? { pairingRetry: opts.pairingRetry } : {}),
+      watchdogMs: opts.watchdogMs ?? watchdogFromEnv(this.env.OPENCLAW_NODE_WATCHDOG_MS),
     });
+  }
+
+  /** Invoke ids whose result waits for a reconnect (for tests and status). */
+  get undeliveredIds(): string[] {
+    return [...this.undelivered.keys()];
+  }
+
+  private keepUndelivered(id: string, command: string, params: Record<string, unknown>): void {
+    const max = this.opts.undelivered?.max ?? 100;
+    this.pruneUndelivered();
+    while (this.undelivered.size >= max) {
+      const oldest = this.undelivered.keys().next();
+      if (oldest.done) break;
+      this.log.warn(`dropping the undelivered result of invoke ${oldest.value}: more than ${max} results wait for the gateway`);
+      this.undelivered.delete(oldest.value);
+    }
+    this.undelivered.set(id, { params, command, at: Date.now() });
+  }
+
+  private pruneUndelivered(): void {
+    const ttl = this.opts.undelivered?.ttlMs ?? 600_000;
+    for (const [id, u] of this.undelivered) {
+      if (Date.now() - u.at > ttl) {
+        this.log.warn(`dropping the undelivered result of ${u.command} (${id}): kept ${Math.round(ttl / 1000)} s without a gateway connection`);
+        this.undelivered.delete(id);
+      }
+    }
+  }
+
+  /** After a reconnect: tell the gateway which invokes are still ours, then re-send the kept results. */
+  private async resumeInvokes(): Promise<void> {
+    this.pruneUndelivered();
+    const ids = [...this.inflight.keys(), ...this.undelivered.keys()];
+    try {
+      await this.client.request("node.event", { event: "node.invoke.inflight", payloadJSON: JSON.stringify({ ids }) });
+    } catch (err) {
+      this.log.debug(`node.invoke.inflight not delivered: ${(err as Error).message}`);
+    }
+    for (const [id, u] of [...this.undelivered]) {
+      if (!this.client.isConnected) return;
+      try {
+        await this.client.request("node.invoke.result", u.params);
+        this.undelivered.delete(id);
+        this.log.info(`delivered the kept result of ${u.command} (${id}) after reconnecting`);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== undefined) this.undelivered.delete(id); // the gateway answered: not a transport problem
+        this.log.debug(`kept result ${id} not delivered: ${(err as Error).message}`);
+      }
+    }
   }
 
   get url(): string {
@@ -264,6 +332,7 @@ export class NodeHost {
     this.setStatus("connected");
     this.log.info(`connected to ${this.url} as ${this.config.displayName}`);
     for (const w of this.connectedWaiters.splice(0)) w();
+    void this.resumeInvokes();
     void this.publishStats();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => void this.publishStats(), 60_000);
@@ -337,7 +406,13 @@ export class NodeHost {
       try {
         await this.client.request("node.invoke.result", params);
       } catch (err) {
-        this.log.warn(`could not deliver the result of ${req.command} (${req.id}): ${(err as Error).message}`);
+        // a gateway answer (it has a code) is final; a dropped socket or a lost answer is not: keep the result
+        // and send it again, with the same invoke id, once reconnected (the gateway applies it at most once)
+        if ((err as { code?: unknown }).code === undefined) {
+          this.keepUndelivered(req.id, req.command, params);
+          this.log.warn(`could not deliver the result of ${req.command} (${req.id}): ${(err as Error).message}; kept for re-sending after reconnect`);
+          if (this.client.isConnected) void this.resumeInvokes();
+        } else this.log.warn(`the gateway refused the result of ${req.command} (${req.id}): ${(err as Error).message}`);
       }
     };
     let params: unknown;

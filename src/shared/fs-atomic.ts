@@ -1,6 +1,6 @@
 // Atomic, private file writes: temp file in the same directory, fsync, rename, fsync the directory.
 // A crash at any point leaves either the old or the new file, never a torn one.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, readFileSync, chmodSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, readFileSync, chmodSync, readdirSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -8,9 +8,44 @@ export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
+const sweptDirs = new Set<string>();
+
+/**
+ * Removes temp files left by writers that were killed mid-write (`.<name>.<pid>.<hex>.tmp` whose pid is
+ * gone). Done once per directory per process, so litter never outgrows one file per crashed writer.
+ */
+export function sweepStaleTemps(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // its writer is alive
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") continue;
+    }
+    rmSync(join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
+  if (!sweptDirs.has(dir)) {
+    sweptDirs.add(dir);
+    sweepStaleTemps(dir);
+  }
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {

@@ -77,6 +77,7 @@ export async function startGatewayFromCli(flags: GatewayRunFlags, env: NodeJS.Pr
       autoApproveLocal: configGet(config, "gateway.nodes.pairing.autoApproveLocal") === true,
       commandPolicy: { allow: strList("gateway.nodes.commands.allow"), deny: strList("gateway.nodes.commands.deny") },
       ...(flags.tickInterval ? { tickIntervalMs: Number(flags.tickInterval) } : {}),
+      ...(typeof configGet(config, "gateway.nodes.maxConcurrentInvokes") === "number" ? { maxConcurrentInvokes: configGet(config, "gateway.nodes.maxConcurrentInvokes") as number } : {}),
       ...(tls ? { tls: { cert: tls.cert, key: tls.key, fingerprint: tls.fingerprint } } : {}),
     });
   } catch (err) {
