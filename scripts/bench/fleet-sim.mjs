@@ -12,8 +12,7 @@ import WebSocket from "ws";
 import { DIST } from "./lib.mjs";
 
 const { buildPayloadV3 } = await import(join(DIST, "protocol/device-auth.js"));
-const { Backoff } = await import(join(DIST, "shared/backoff.js"));
-const { RESTART_SPREAD_MS } = await import(join(DIST, "node-host/gateway-client.js"));
+const { Backoff, restartSpreadDelay } = await import(join(DIST, "shared/backoff.js"));
 
 const [, , url, idFile] = process.argv;
 const spec = JSON.parse(readFileSync(idFile, "utf8"));
@@ -99,10 +98,10 @@ class SimNode {
       if (!stopping) this.retry(was && code === 1012);
     });
   }
-  // as GatewayClient: the first attempt after a gateway restart (close 1012) is spread over
-  // RESTART_SPREAD_MS; after that the jittered back-off
+  // as GatewayClient: the first attempt after a gateway restart (close 1012) is spread out; after that
+  // the jittered back-off
   retry(afterRestart) {
-    const delay = afterRestart ? RECONNECT.initialMs / 2 + Math.round(Math.random() * Math.min(RESTART_SPREAD_MS, RECONNECT.maxMs)) : this.backoff.next();
+    const delay = afterRestart ? restartSpreadDelay(RECONNECT) : this.backoff.next();
     setTimeout(() => this.open(), delay);
   }
   connectParams(nonce, ts) {

@@ -6,12 +6,9 @@ import type WebSocket from "ws";
 import { CloseCodes, ConnectDetailCodes as D, LIMITS, LITE_VERSION } from "../protocol/codes.js";
 import { buildPayloadV3, signPayload, tokenSlot, type DeviceKeyPair } from "../protocol/device-auth.js";
 import type { ConnectAuth, ConnectParams } from "../protocol/frames.js";
-import { Backoff } from "../shared/backoff.js";
+import { Backoff, restartSpreadDelay } from "../shared/backoff.js";
 import { dialGateway, GatewayTransportError, plainToTlsHint } from "../shared/gateway-socket.js";
 import type { Logger } from "../shared/log.js";
-
-/** How widely the first reconnect after a gateway restart (close 1012) is spread, per node, at random. */
-export const RESTART_SPREAD_MS = 5000;
 
 export interface GatewayClientOptions {
   url: string;
@@ -395,10 +392,8 @@ export class GatewayClient {
       }
       if (this.stopped) return;
       if (code === CloseCodes.SERVICE_RESTART && wasConnected && this.nextDelay === undefined) {
-        // A gateway restart disconnects the whole fleet at the same instant: spread the first attempts over
-        // RESTART_SPREAD_MS (full jitter) so thousands of nodes do not knock in the same second.
-        const { initialMs, maxMs } = this.reconnectOpts;
-        this.nextDelay = initialMs / 2 + Math.round(Math.random() * Math.min(RESTART_SPREAD_MS, maxMs));
+        // a gateway restart disconnects the whole fleet at once: spread the first attempts (backoff.ts)
+        this.nextDelay = restartSpreadDelay(this.reconnectOpts);
       }
       if (code === CloseCodes.INVALIDATED && /device removed|revoked|rotated/.test(reason)) {
         this.opts.setDeviceToken(undefined);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Backoff, backoffDelay } from "./backoff.js";
+import { Backoff, backoffDelay, restartSpreadDelay } from "./backoff.js";
 
 test("delays double up to the cap, with half of each delay random", () => {
   const opts = { initialMs: 1000, maxMs: 30_000 };
@@ -20,4 +20,18 @@ test("reset starts over", () => {
   assert.deepEqual([b.next(), b.next(), b.next()], [100, 200, 400]);
   b.reset();
   assert.equal(b.next(), 100);
+});
+
+test("after a gateway restart the first attempts of a fleet spread over 5 s (capped by maxMs)", () => {
+  const opts = { initialMs: 1000, maxMs: 30_000 };
+  assert.equal(restartSpreadDelay(opts, () => 0), 500);
+  assert.equal(restartSpreadDelay(opts, () => 1), 5500);
+  assert.equal(restartSpreadDelay({ initialMs: 50, maxMs: 200 }, () => 1), 225, "tests with a small back-off stay fast");
+  // 5 000 nodes: no one-second bucket holds more than ~a quarter of the fleet
+  const perSecond = new Map<number, number>();
+  for (let i = 0; i < 5000; i++) {
+    const s = Math.floor(restartSpreadDelay(opts) / 1000);
+    perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  }
+  assert.ok(Math.max(...perSecond.values()) < 1300, `peak ${Math.max(...perSecond.values())}/s`);
 });

@@ -31,3 +31,15 @@ export class Backoff {
     return this.attempt;
   }
 }
+
+/** How widely the first reconnect after a gateway restart (close 1012) is spread, per node, at random. */
+export const RESTART_SPREAD_MS = 5000;
+
+/**
+ * The first reconnect delay after a gateway restart: a restart disconnects the whole fleet in the same
+ * instant, so attempts are spread (full jitter) over min(RESTART_SPREAD_MS, maxMs) after half the initial
+ * delay — 5 000 nodes then knock at ~1 000/s instead of all within half a second.
+ */
+export function restartSpreadDelay(opts: BackoffOptions, random: () => number = Math.random): number {
+  return Math.round(opts.initialMs / 2 + random() * Math.min(RESTART_SPREAD_MS, opts.maxMs));
+}
