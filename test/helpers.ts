@@ -1,8 +1,10 @@
 // Shared fixtures for integration tests: a real gateway and real node hosts in this process, on
 // 127.0.0.1 with port 0 and temp state dirs; an operator client speaking the real protocol.
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Gateway, type GatewayOptions } from "../src/gateway/gateway.js";
 import { NodeHost, type NodeHostOptions } from "../src/node-host/node-host.js";
 import { OperatorClient } from "../src/cli/rpc.js";
@@ -101,3 +103,32 @@ export async function eventually<T>(fn: () => T | Promise<T>, ms = 5000, what = 
 }
 
 export const FULL_ACCESS = { version: 1, defaults: { security: "full", ask: "off" } };
+
+// ---- the real CLI (bin/openclaw) as a child process ------------------------------------------------
+
+export const BIN = fileURLToPath(new URL("../../bin/openclaw", import.meta.url));
+
+export interface CliProcess {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** Exit code; -1 when a signal ended it. Settles after both streams are read to the end. */
+  exit: Promise<number>;
+}
+
+/** Starts `openclaw <args>` with only PATH from this process plus `env`; stdin gets `stdin` (or nothing). */
+export function startCli(args: string[], env: Record<string, string>, stdin = ""): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
+  const p: CliProcess = { child, stdout: "", stderr: "", exit: new Promise((r) => child.on("close", (code) => r(code ?? -1))) };
+  child.stdout!.on("data", (d) => (p.stdout += d));
+  child.stderr!.on("data", (d) => (p.stderr += d));
+  child.stdin!.end(stdin);
+  return p;
+}
+
+/** Runs `openclaw <args>` to the end. */
+export async function runCli(args: string[], env: Record<string, string>, stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = startCli(args, env, stdin);
+  const code = await p.exit;
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}

@@ -2,11 +2,9 @@
 // policy `approvals get` explains, and the audit log of those changes — through the built CLI.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Fixture, TOKEN } from "../helpers.js";
+import { Fixture, TOKEN, runCli } from "../helpers.js";
 import { GatewayError } from "../../src/cli/errors.js";
 import type { OperatorClient } from "../../src/cli/rpc.js";
 import type { Gateway } from "../../src/gateway/gateway.js";
@@ -15,7 +13,6 @@ import type { ApprovalsSnapshot } from "../../src/policy/approvals/file.js";
 import { appendAudit, readAudit, type AuditEntry } from "../../src/policy/audit.js";
 import { handleExecApprovalsLog } from "../../src/node-host/exec/audit-log-handler.js";
 
-const BIN = fileURLToPath(new URL("../../../bin/openclaw", import.meta.url));
 const NODE_FILE = {
   version: 1,
   socket: { path: "/tmp/never.sock", token: "NODE-SOCKET-SECRET" },
@@ -39,17 +36,7 @@ before(async () => {
 after(async () => f.close());
 
 function cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: f.dir(), OPENCLAW_STATE_DIR: f.dir(), OPENCLAW_GATEWAY_URL: gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
+  return runCli(args, { HOME: f.dir(), OPENCLAW_STATE_DIR: f.dir(), OPENCLAW_GATEWAY_URL: gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN }, stdin);
 }
 
 function gatewayAudit(): AuditEntry[] {

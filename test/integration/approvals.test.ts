@@ -2,12 +2,10 @@
 // allow-always / deny / timeout (askFallback), plus refusals of forged approvals, and the CLI waiting.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
-import { Fixture, TOKEN, eventually } from "../helpers.js";
+import { Fixture, TOKEN, eventually, startCli } from "../helpers.js";
 import { GatewayError } from "../../src/cli/errors.js";
 import type { OperatorClient } from "../../src/cli/rpc.js";
 import type { Gateway } from "../../src/gateway/gateway.js";
@@ -129,22 +127,19 @@ test("no answer in time: askFallback decides, capped at security (deny refuses, 
 
 test("`openclaw nodes run` waits, says who must approve and where, and runs on approval", async () => {
   const s = await setup();
-  const bin = fileURLToPath(new URL("../../../bin/openclaw", import.meta.url));
   try {
-    const child = spawn(process.execPath, [bin, "nodes", "run", "--node", s.node.deviceId.slice(0, 10), "--", "uname", "-s"], {
-      env: { PATH, HOME: s.f.dir(), OPENCLAW_GATEWAY_URL: s.gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    const p = startCli(["nodes", "run", "--node", s.node.deviceId.slice(0, 10), "--", "uname", "-s"], {
+      PATH,
+      HOME: s.f.dir(),
+      OPENCLAW_GATEWAY_URL: s.gw.url(),
+      OPENCLAW_GATEWAY_TOKEN: TOKEN,
     });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const exit = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    const id = await eventually(() => /openclaw approvals resolve (\S+) allow-once/.exec(err)?.[1], 10_000, "the CLI printing the resolve command");
-    assert.match(err, new RegExp(s.gw.url().replace(/[.]/g, "\\.")), "it says where to answer");
+    const id = await eventually(() => /openclaw approvals resolve (\S+) allow-once/.exec(p.stderr)?.[1], 10_000, "the CLI printing the resolve command");
+    assert.match(p.stderr, new RegExp(s.gw.url().replace(/[.]/g, "\\.")), "it says where to answer");
     await s.op.call("exec.approval.resolve", { id, decision: "allow-once", reviewer: "alice" });
-    assert.equal(await exit, 0, err);
-    assert.equal(out, "Linux\n");
-    assert.match(err, /allow-once by alice/);
+    assert.equal(await p.exit, 0, p.stderr);
+    assert.equal(p.stdout, "Linux\n");
+    assert.match(p.stderr, /allow-once by alice/);
   } finally {
     await s.f.close();
   }

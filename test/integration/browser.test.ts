@@ -5,11 +5,11 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { Fixture, TOKEN, eventually } from "../helpers.js";
+import { BIN, Fixture, TOKEN, eventually, runCli } from "../helpers.js";
 import { GatewayError } from "../../src/cli/errors.js";
 import { detectBrowser } from "../../src/node-host/browser/executable.js";
 import type { Gateway } from "../../src/gateway/gateway.js";
@@ -209,19 +209,9 @@ test("a killed browser is restarted on the next call", { skip }, async () => {
 
 // ---- the operator CLI (bin/openclaw in a child process) on the same node and browser ----
 
-const BIN = fileURLToPath(new URL("../../../bin/openclaw", import.meta.url));
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, "nodes", "browser", "--node", "test-node", ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: f.dir(), OPENCLAW_GATEWAY_URL: gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(["nodes", "browser", "--node", "test-node", ...args], { HOME: f.dir(), OPENCLAW_GATEWAY_URL: gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN });
 }
 
 test("CLI: nodes browser open, snapshot, act click, screenshot --out, tabs, status", { skip }, async () => {

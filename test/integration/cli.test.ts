@@ -1,13 +1,10 @@
 // The operator CLI as a user runs it: the built bin/openclaw in a child process against a real gateway.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { Fixture, TOKEN, FULL_ACCESS } from "../helpers.js";
+import { Fixture, TOKEN, FULL_ACCESS, runCli } from "../helpers.js";
 import type { Gateway } from "../../src/gateway/gateway.js";
 import type { NodeHost } from "../../src/node-host/node-host.js";
 
-const BIN = fileURLToPath(new URL("../../../bin/openclaw", import.meta.url));
 let f: Fixture;
 let gw: Gateway;
 let node: NodeHost;
@@ -20,16 +17,7 @@ before(async () => {
 after(async () => f.close());
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: f.dir(), OPENCLAW_GATEWAY_URL: gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(args, { HOME: f.dir(), OPENCLAW_GATEWAY_URL: gw.url(), OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env });
 }
 
 test("nodes list --json prints one JSON document with the node", async () => {

@@ -2,12 +2,10 @@
 // it (from a join code, a flag, then node.json), an operator client and the CLI over wss://.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { Fixture, FULL_ACCESS, TOKEN, eventually, withTimeout } from "../helpers.js";
+import { Fixture, FULL_ACCESS, TOKEN, eventually, runCli, withTimeout } from "../helpers.js";
 import { loadGatewayTls } from "../../src/gateway/tls.js";
 import type { Gateway } from "../../src/gateway/gateway.js";
 import { NodeHost, decodeJoinCode } from "../../src/node-host/node-host.js";
@@ -16,7 +14,6 @@ import { colonFingerprint } from "../../src/shared/tls-fingerprint.js";
 import { silentLogger } from "../../src/shared/log.js";
 import type { SystemRunResult } from "../../src/protocol/methods.js";
 
-const BIN = fileURLToPath(new URL("../../../bin/openclaw", import.meta.url));
 let f: Fixture;
 let gw: Gateway;
 let gwDir: string;
@@ -32,14 +29,7 @@ before(async () => {
 after(async () => f.close());
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", HOME: f.dir(), OPENCLAW_STATE_DIR: f.dir(), OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(args, { HOME: f.dir(), OPENCLAW_STATE_DIR: f.dir(), OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env });
 }
 
 test("gateway --tls + a node that pins it: pairs (pin carried by the join code), runs a command, keeps the pin in node.json", async () => {
