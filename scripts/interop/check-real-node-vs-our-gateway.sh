@@ -29,43 +29,9 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-REF="${OPENCLAW_REF_SCRIPT:-$REPO/../shared/tools/openclaw-reference.sh}"
-LITE="$REPO/bin/openclaw"
-PORT="${PORT:-18856}"
-TAP_PORT=$((PORT + 1)); TAP_CTL=$((PORT + 2))
-TOKEN="test-token"
-TLS=0; BUILD=1; KEEP=0
-for a in "$@"; do
-  case "$a" in
-    --tls) TLS=1 ;;
-    --no-build) BUILD=0 ;;
-    --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
-    *) echo "unknown argument: $a" >&2; exit 2 ;;
-  esac
-done
-
-WORK="$(mktemp -d /tmp/oc-interop-real-node-vs-our-gw.XXXXXX)"
-GW_STATE="$WORK/gw-state"; NODE_STATE="$WORK/node-state"; CLI_STATE="$WORK/cli-state"; TAP_STATE="$WORK/tap-state"
-mkdir -p "$GW_STATE" "$NODE_STATE" "$CLI_STATE"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-T_START=$(date +%s)
-SCHEME=ws; [ "$TLS" = 1 ] && SCHEME=wss
-URL="$SCHEME://127.0.0.1:$PORT"
-FP=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_state "$NODE_STATE"; stop_state "$TAP_STATE"; stop_state "$GW_STATE"; stop_state "$CLI_STATE"
-  local left; left="$(state_pids "$NODE_STATE"; state_pids "$TAP_STATE"; state_pids "$GW_STATE"; state_pids "$CLI_STATE")"
-  [ -n "$left" ] && echo "WARNING: processes still running: $left" >&2
-  if [ "$KEEP" = 1 ]; then echo "logs and state kept in $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM
+interop_init 18856 real-node-vs-our-gw "$@"
 
 # Our CLI (own state dir), against our gateway.
 lite_cli() {
@@ -272,7 +238,4 @@ if [ "$TLS" = 0 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
-echo
-echo "$PASSES passed, $FAILS failed ($(( $(date +%s) - T_START )) s)"
-[ "$FAILS" -eq 0 ] || { KEEP=1; exit 1; }
-exit 0
+interop_summary

@@ -1,5 +1,5 @@
 # lib.sh — helpers shared by the scripts/interop/check-*.sh scripts (sourced, not run).
-# Expects before sourcing: WORK (this run's temp dir). Provides PASSES/FAILS counters, pass/fail/check,
+# Sourced by each check script after it sets REPO; `interop_init` then reads the flags, makes WORK and the state dirs and installs the cleanup trap. Provides PASSES/FAILS counters, pass/fail/check,
 # jtest/jget (JS expressions over a JSON file), process helpers keyed on OPENCLAW_STATE_DIR, wait_until,
 # port_open, and the tap (../shared/spec/traces/tap.mjs) helpers used for the protocol-3 checks.
 PASSES=0; FAILS=0
@@ -93,3 +93,54 @@ tap_ctl() { node -e 'require("http").get("http://127.0.0.1:"+process.argv[1]+pro
 # JS expressions (for check/jtest over a tap trace file) describing the protocol-3 fallback sequence, as in
 # ../shared/spec/traces/node-protocol3-fallback.jsonl: recs = trace records without the header.
 P3_PRELUDE='(() => { const recs = j.slice(1); const sent = recs.filter(r => r.dir === "node>gw" && r.frame && r.frame.method === "connect"); const res = (c) => recs.find(r => r.dir === "gw>node" && r.frame && r.frame.type === "res" && r.frame.id === c.frame.id); const closes = recs.filter(r => r.dir === "close");'
+
+# ---- the prologue and epilogue both check scripts share --------------------------------------------
+# interop_init DEFAULT_PORT NAME "$@": reads --tls / --no-build / --keep / --help, makes the run's temp work
+# dir with one state dir per process family, and installs the trap that stops everything started from
+# them on exit (found by the OPENCLAW_STATE_DIR in their environment). Needs REPO set.
+interop_init() {
+  local default_port="$1" name="$2" a
+  shift 2
+  REF="${OPENCLAW_REF_SCRIPT:-$REPO/../shared/tools/openclaw-reference.sh}"
+  LITE="$REPO/bin/openclaw"
+  PORT="${PORT:-$default_port}"
+  TAP_PORT=$((PORT + 1)); TAP_CTL=$((PORT + 2))
+  TOKEN="test-token"
+  TLS=0; BUILD=1; KEEP=0
+  for a in "$@"; do
+    case "$a" in
+      --tls) TLS=1 ;;
+      --no-build) BUILD=0 ;;
+      --keep) KEEP=1 ;;
+      -h|--help) sed -n '2,/^set -uo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
+      *) echo "unknown argument: $a" >&2; exit 2 ;;
+    esac
+  done
+  WORK="$(mktemp -d "/tmp/oc-interop-$name.XXXXXX")"
+  GW_STATE="$WORK/gw-state"; NODE_STATE="$WORK/node-state"; CLI_STATE="$WORK/cli-state"; TAP_STATE="$WORK/tap-state"
+  mkdir -p "$GW_STATE" "$NODE_STATE" "$CLI_STATE"
+  T_START=$(date +%s)
+  SCHEME=ws; [ "$TLS" = 1 ] && SCHEME=wss
+  URL="$SCHEME://127.0.0.1:$PORT"
+  FP=""
+  trap interop_cleanup EXIT
+  trap 'echo "interrupted" >&2; exit 130' INT TERM
+}
+
+interop_cleanup() {
+  local rc=$? left
+  trap - EXIT INT TERM
+  stop_state "$NODE_STATE"; stop_state "$TAP_STATE"; stop_state "$GW_STATE"; stop_state "$CLI_STATE"
+  left="$(state_pids "$NODE_STATE"; state_pids "$TAP_STATE"; state_pids "$GW_STATE"; state_pids "$CLI_STATE")"
+  [ -n "$left" ] && echo "WARNING: processes still running: $left" >&2
+  if [ "$KEEP" = 1 ]; then echo "logs and state kept in $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+
+# The closing line: counts and time; exit 1 (keeping the work dir) when any check failed.
+interop_summary() {
+  echo
+  echo "$PASSES passed, $FAILS failed ($(( $(date +%s) - T_START )) s)"
+  [ "$FAILS" -eq 0 ] || { KEEP=1; exit 1; }
+  exit 0
+}
