@@ -4,9 +4,8 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
-import { freePort, log, nowMs, operator, prePair, nodeSurface, round, rssMb, sleep, startOurGateway, summary, tempDir, stopAll, cleanupTempDirs, REPO } from "./lib.mjs";
+import { freePort, log, nowMs, operator, prePair, nodeSurface, round, rssMb, sleep, startOurGateway, summary, tempDir, runStandalone, REPO } from "./lib.mjs";
 
 export async function measureFleet({ nodes: N = 5000, invokes = 3000, inFlight = 8, tickMs = 2000, holdMs = 6000, fillTimeoutMs = 120_000, readmitTimeoutMs = 120_000 } = {}) {
   // a short tick interval (default 30 s) so the held fleet really receives ticks during the measurement
@@ -104,11 +103,4 @@ export async function measureFleet({ nodes: N = 5000, invokes = 3000, inFlight =
   return res;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    console.log(JSON.stringify(await measureFleet({ nodes: Number(process.env.FLEET_NODES ?? 5000) }), null, 2));
-  } finally {
-    await stopAll();
-    cleanupTempDirs();
-  }
-}
+await runStandalone(import.meta.url, () => measureFleet({ nodes: Number(process.env.FLEET_NODES ?? 5000) }));

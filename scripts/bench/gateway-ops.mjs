@@ -4,8 +4,7 @@
 //   - invokes/s through one gateway to one node with 64 in flight, system.which
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { BIN, TOKEN, freePort, log, nowMs, operator, prePair, round, runTimed, startOurGateway, startOurNode, summary, tempDir, writeNodeState, stopAll, cleanupTempDirs, median } from "./lib.mjs";
+import { BIN, TOKEN, freePort, log, nowMs, operator, prePair, round, runTimed, startOurGateway, startOurNode, summary, tempDir, writeNodeState, runStandalone, median } from "./lib.mjs";
 
 export async function measureGatewayOps({ rtRuns = 60, cliRuns = 10, tputRuns = 5, tputSeconds = 3, inFlight = 64 } = {}) {
   const gwDir = tempDir();
@@ -71,11 +70,4 @@ export async function measureGatewayOps({ rtRuns = 60, cliRuns = 10, tputRuns = 
   return res;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    console.log(JSON.stringify(await measureGatewayOps(), null, 2));
-  } finally {
-    await stopAll();
-    cleanupTempDirs();
-  }
-}
+await runStandalone(import.meta.url, () => measureGatewayOps());

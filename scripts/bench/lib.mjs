@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -145,6 +145,20 @@ function alive(pid) {
 }
 export async function stopAll() {
   await Promise.all([...live].map((h) => stopTree(h, 3000)));
+}
+
+/**
+ * When `moduleUrl` is the script node was started with: runs `measure`, prints its JSON, then stops every
+ * process it started and removes its temp dirs (so each figure group can run on its own).
+ */
+export async function runStandalone(moduleUrl, measure) {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? "").href) return;
+  try {
+    console.log(JSON.stringify(await measure(), null, 2));
+  } finally {
+    await stopAll();
+    cleanupTempDirs();
+  }
 }
 
 /** Runs a command to completion; returns { code, ms, out }. */

@@ -6,8 +6,7 @@
 //     proxy timestamps of the request passing towards the node and of the result arriving from it, so the
 //     figure is the node's own time plus one loopback hop each way (the proxy→node ping RTT is reported too).
 import { randomUUID } from "node:crypto";
-import { pathToFileURL } from "node:url";
-import { freePort, log, nowMs, operator, prePair, round, rssMb, sleep, startOurGateway, startOurNode, startProxy, summary, tempDir, treeRssMb, writeNodeState, stopAll, cleanupTempDirs } from "./lib.mjs";
+import { freePort, log, nowMs, operator, prePair, round, rssMb, sleep, startOurGateway, startOurNode, startProxy, summary, tempDir, treeRssMb, writeNodeState, runStandalone } from "./lib.mjs";
 
 export async function measureNodeHost({ startRuns = 7, idleMs = 60_000, whichRuns = 300, echoRuns = 60, duringIdle } = {}) {
   const gwDir = tempDir();
@@ -84,11 +83,4 @@ export async function measureNodeHost({ startRuns = 7, idleMs = 60_000, whichRun
   return res;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    console.log(JSON.stringify(await measureNodeHost({ idleMs: Number(process.env.IDLE_MS ?? 60_000) }), null, 2));
-  } finally {
-    await stopAll();
-    cleanupTempDirs();
-  }
-}
+await runStandalone(import.meta.url, () => measureNodeHost({ idleMs: Number(process.env.IDLE_MS ?? 60_000) }));
