@@ -10,6 +10,8 @@ import type { Connection } from "./connection.js";
 import type { GatewayContext, MethodDef } from "./context.js";
 import { APPROVAL_DECISIONS, type ApprovalDecision, type ApprovalPlan, type ApprovalRecord } from "./exec-approvals-registry.js";
 import { checkInvocable, invokeNode } from "./invoke.js";
+import type { AgentApprovals } from "../policy/approvals/schema.js";
+import { mergeAllowAlways } from "../policy/approvals/usage.js";
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
 const MAX_APPROVAL_TIMEOUT_MS = 1_800_000;
@@ -91,18 +93,12 @@ async function persistAllowAlways(ctx: GatewayContext, conn: Connection, rec: Ap
   for (let attempt = 0; attempt < 2; attempt++) {
     const snap = (await invokeNode(ctx, conn, { nodeId: rec.nodeId, command: "system.execApprovals.get", params: {} })).payload as {
       hash: string;
-      file: { agents?: Record<string, { allowlist?: { pattern: string }[] }> } & Record<string, unknown>;
+      file: { agents?: Record<string, AgentApprovals> } & Record<string, unknown>;
     };
-    const file = snap.file;
-    const agents = (file.agents ??= {});
-    const agent = (agents[rec.plan.agentId] ??= {});
-    const list = (agent.allowlist ??= []);
-    const have = new Set(list.map((e) => e.pattern.toLowerCase()));
-    const added = rec.allowAlwaysPatterns.filter((p) => !have.has(p.toLowerCase()));
+    const added = mergeAllowAlways(snap.file, { agentId: rec.plan.agentId, patterns: rec.allowAlwaysPatterns, command: rec.plan.commandText });
     if (added.length === 0) return { added };
-    for (const pattern of added) list.push({ pattern, source: "allow-always" } as { pattern: string });
     try {
-      const after = (await invokeNode(ctx, conn, { nodeId: rec.nodeId, command: "system.execApprovals.set", params: { file, baseHash: snap.hash } })).payload as { hash?: unknown };
+      const after = (await invokeNode(ctx, conn, { nodeId: rec.nodeId, command: "system.execApprovals.set", params: { file: snap.file, baseHash: snap.hash } })).payload as { hash?: unknown };
       const newHash = typeof after?.hash === "string" ? after.hash : undefined;
       ctx.audit({ kind: "change", by: actorOf(conn), nodeId: rec.nodeId, oldHash: snap.hash, ...(newHash ? { newHash } : {}), summary: `agents.${rec.plan.agentId}.allowlist ${added.map((p) => `+${p}`).join(" ")} (allow-always ${rec.id})` });
       return { added };

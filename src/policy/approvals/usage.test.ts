@@ -4,7 +4,8 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../../shared/test-helpers.js";
 import { serializeApprovals } from "./file.js";
-import { recordAllowlistUse } from "./usage.js";
+import { mergeAllowAlways, recordAllowlistUse } from "./usage.js";
+import type { AgentApprovals } from "./schema.js";
 
 function withFile(content: unknown, fn: (path: string) => void): void {
   const { dir, cleanup } = tempDir("usage");
@@ -62,4 +63,19 @@ test("recordAllowlistUse: other agents", () => {
     assert.equal(recordAllowlistUse(path, { agentId: "ops", patterns: ["/opt/x"], command: "x", now: 7 }), true);
     assert.equal(JSON.parse(readFileSync(path, "utf8")).agents.ops.allowlist[0].lastUsedAt, 7);
   });
+});
+
+test("mergeAllowAlways: adds only missing patterns (case-insensitively), never for *, keeps odd agent ids as own keys", () => {
+  const file = { agents: { main: { allowlist: [{ pattern: "/usr/bin/LS" }] } } } as { agents: Record<string, AgentApprovals> };
+  const added = mergeAllowAlways(file, { agentId: "main", patterns: ["/usr/bin/ls", "/usr/bin/uname", "/usr/bin/uname"], command: "ls; uname", now: 7 });
+  assert.deepEqual(added, ["/usr/bin/uname"]);
+  assert.deepEqual(
+    file.agents.main!.allowlist!.map((e) => [e.pattern, e.source, e.lastUsedAt, e.lastUsedCommand, typeof e.id]),
+    [["/usr/bin/LS", undefined, undefined, undefined, "undefined"], ["/usr/bin/uname", "allow-always", 7, "ls; uname", "string"]],
+  );
+  assert.deepEqual(mergeAllowAlways(file, { agentId: "*", patterns: ["/bin/x"], command: "x" }), []);
+  const empty: { agents?: Record<string, AgentApprovals> } = {};
+  assert.deepEqual(mergeAllowAlways(empty, { agentId: "__proto__", patterns: ["/bin/x"], command: "x" }), ["/bin/x"]);
+  assert.ok(Object.prototype.hasOwnProperty.call(empty.agents, "__proto__"));
+  assert.equal(({} as { allowlist?: unknown }).allowlist, undefined, "Object.prototype untouched");
 });

@@ -54,31 +54,41 @@ export interface AllowAlwaysAdd {
 }
 
 /**
- * "Allow always" (node-host.md §3.11): appends each pattern the agent's own list does not hold yet
- * (compared case-insensitively) as `{id, pattern, source:"allow-always", lastUsedAt, lastUsedCommand}`.
- * A missing file is created; an invalid one is left alone. Returns what was added and the hashes, or
- * undefined when nothing was written. Never throws.
+ * "Allow always" (node-host.md §3.11), on a file in memory: appends `{id, pattern, source:"allow-always",
+ * lastUsedAt, lastUsedCommand}` for each pattern the agent's own list does not hold yet (compared
+ * case-insensitively) and returns the patterns added. Never for the `*` agent. Used by the node on its
+ * own file and by the gateway on the snapshot it writes back through system.execApprovals.set.
+ */
+export function mergeAllowAlways(file: { agents?: Record<string, AgentApprovals> }, add: AllowAlwaysAdd): string[] {
+  if (add.patterns.length === 0 || add.agentId === "*") return [];
+  const agents = (file.agents ??= {});
+  const agent: AgentApprovals = (ownValue(agents, add.agentId) as AgentApprovals | undefined) ?? {};
+  const list = (agent.allowlist ??= []);
+  const have = new Set(list.map((e) => e.pattern.trim().toLowerCase()));
+  const now = add.now ?? Date.now();
+  const added: string[] = [];
+  for (const pattern of add.patterns) {
+    if (have.has(pattern.toLowerCase())) continue;
+    have.add(pattern.toLowerCase());
+    list.push({ id: randomUUID(), pattern, source: "allow-always", lastUsedAt: now, lastUsedCommand: add.command });
+    added.push(pattern);
+  }
+  // defineProperty: an agent id such as "__proto__" stays an ordinary own key
+  if (added.length > 0) Object.defineProperty(agents, add.agentId, { value: agent, enumerable: true, writable: true, configurable: true });
+  return added;
+}
+
+/**
+ * mergeAllowAlways on the file at `path`: a missing file is created; an invalid one is left alone.
+ * Returns what was added and the hashes, or undefined when nothing was written. Never throws.
  */
 export function addAllowlistPatterns(path: string, add: AllowAlwaysAdd): { added: string[]; oldHash: string; newHash: string } | undefined {
   try {
-    if (add.patterns.length === 0 || add.agentId === "*") return undefined;
     const read = readApprovals(path);
     if (read.kind === "invalid") return undefined;
     const file = read.kind === "ok" ? read.file : { version: 1 as const, agents: {} };
-    const agents = file.agents;
-    const agent: AgentApprovals = (ownValue(agents, add.agentId) as AgentApprovals | undefined) ?? {};
-    const list = (agent.allowlist ??= []);
-    const have = new Set(list.map((e) => e.pattern.trim().toLowerCase()));
-    const now = add.now ?? Date.now();
-    const added: string[] = [];
-    for (const pattern of add.patterns) {
-      if (have.has(pattern.toLowerCase())) continue;
-      have.add(pattern.toLowerCase());
-      list.push({ id: randomUUID(), pattern, source: "allow-always", lastUsedAt: now, lastUsedCommand: add.command });
-      added.push(pattern);
-    }
+    const added = mergeAllowAlways(file, add);
     if (added.length === 0) return undefined;
-    Object.defineProperty(agents, add.agentId, { value: agent, enumerable: true, writable: true, configurable: true });
     const text = serializeApprovals(file);
     writeFileAtomic(path, text, 0o600);
     return { added, oldHash: read.hash, newHash: createHash("sha256").update(text).digest("hex") };
