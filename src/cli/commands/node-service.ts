@@ -20,7 +20,7 @@ import { buildServiceDefinition, createServiceManager, resolveRuntime, RuntimeNo
 import { ServiceError, type CommandRunner, type ServiceManager } from "../../node-host/service/types.js";
 import { ago, printJson } from "../output.js";
 import { UserError } from "../errors.js";
-import { nodeTlsFlags } from "./node.js";
+import { nodeTlsFlags, type NodeRunFlags } from "./node.js";
 
 export interface ServiceContext {
   platform: ServicePlatform;
@@ -33,13 +33,8 @@ export interface ServiceContext {
   version: string;
 }
 
-export interface InstallFlags {
-  host?: string;
-  port?: string;
-  tls?: boolean;
-  tlsFingerprint?: string;
-  nodeId?: string;
-  displayName?: string;
+/** `node run`'s connection flags, plus what only an install has. */
+export interface InstallFlags extends Pick<NodeRunFlags, "host" | "port" | "tls" | "tlsFingerprint" | "nodeId" | "displayName"> {
   runtime?: string;
   force?: boolean;
   json?: boolean;

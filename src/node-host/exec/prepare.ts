@@ -30,7 +30,7 @@ export async function handleSystemRunPrepare(params: unknown, ctx: CommandContex
   if (!text.ok) return fail(INVALID_REQUEST, text.message);
 
   const policy = effectivePolicy(file, req.policyAgentId);
-  const auth = authorizeRun({ argv, cwd: plannedCwd, pathEnv: req.pathEnv, home: req.home, agentId: req.policyAgentId, file });
+  const auth = authorizeRun({ argv, cwd: plannedCwd, pathEnv: req.pathEnv, home: req.home, agentId: req.policyAgentId, file, policy });
   const operand = mutableFileOperand(argv, executable, plannedCwd);
   const hash = envHash(req.envOverrides);
   const plan: RunPlan = {
