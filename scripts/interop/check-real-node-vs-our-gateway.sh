@@ -79,21 +79,10 @@ start_node() {
     setsid "$REF" node run --host 127.0.0.1 --port "$port" "${tls[@]}" --display-name refnode > "$1" 2>&1 < /dev/null &
   NODE_PID=$!
 }
-abort() { fail "$*"; log "cannot continue; logs in $WORK (kept)"; KEEP=1; exit 1; }
 NODE_UP='node host gateway connected'
 
 # ---------------------------------------------------------------------------------------------------
-[ -x "$REF" ] || { echo "missing $REF" >&2; exit 2; }
-if [ "$BUILD" = 1 ]; then
-  log "building openclaw-lite (npm run build)"
-  (cd "$REPO" && npm run -s build > "$WORK/build.log" 2>&1) || { cat "$WORK/build.log"; abort "npm run build"; }
-fi
-[ -f "$REPO/dist/src/cli/main.js" ] || abort "no build in $REPO/dist (run npm run build)"
-"$REF" --version > "$WORK/ref-version.txt" 2>&1 || abort "reference openclaw not runnable ($REF --version)"
-log "reference: $(tail -1 "$WORK/ref-version.txt"); lite: $("$LITE" --version 2>/dev/null | tail -1); work dir $WORK; $URL"
-for p in "$PORT" "$TAP_PORT" "$TAP_CTL"; do
-  if port_open "$p"; then echo "port $p on 127.0.0.1 is already in use; set PORT=<free port> (PORT..PORT+2 are used)" >&2; exit 2; fi
-done
+interop_preflight
 echo '{"gateway":{"nodes":{"pairing":{"autoApproveLocal":false}}}}' > "$WORK/gw.json"
 echo '{"update":{"checkOnStart":false},"nodeHost":{"autoUpdate":{"enabled":false}}}' > "$WORK/node.json"
 echo '{"update":{"checkOnStart":false}}' > "$WORK/cli.json"

@@ -144,3 +144,22 @@ interop_summary() {
   [ "$FAILS" -eq 0 ] || { KEEP=1; exit 1; }
   exit 0
 }
+
+abort() { fail "$*"; log "cannot continue; logs in $WORK (kept)"; KEEP=1; exit 1; }
+
+# Before any check: the reference script exists and runs, openclaw-lite is built (built now unless
+# --no-build), and the three ports this run uses are free.
+interop_preflight() {
+  local p
+  [ -x "$REF" ] || { echo "missing $REF" >&2; exit 2; }
+  if [ "$BUILD" = 1 ]; then
+    log "building openclaw-lite (npm run build)"
+    (cd "$REPO" && npm run -s build > "$WORK/build.log" 2>&1) || { cat "$WORK/build.log"; abort "npm run build"; }
+  fi
+  [ -f "$REPO/dist/src/cli/main.js" ] || abort "no build in $REPO/dist (run npm run build)"
+  "$REF" --version > "$WORK/ref-version.txt" 2>&1 || abort "reference openclaw not runnable ($REF --version)"
+  log "reference: $(tail -1 "$WORK/ref-version.txt"); lite: $("$LITE" --version 2>/dev/null | tail -1); work dir $WORK; $URL"
+  for p in "$PORT" "$TAP_PORT" "$TAP_CTL"; do
+    if port_open "$p"; then echo "port $p on 127.0.0.1 is already in use; set PORT=<free port> (PORT..PORT+2 are used)" >&2; exit 2; fi
+  done
+}
